@@ -1,0 +1,1 @@
+"""Package data: the vendored schema.org context and the example corpus."""

@@ -1,0 +1,118 @@
+"""JSON-LD to RDF with pyld, the reference JSON-LD 1.1 processor, into pyoxigraph terms."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from pyld import jsonld
+
+from .contexts import ContextLoader
+from .errors import JsonLdError, RemoteContextRefused
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+# Characters RFC 3987 forbids in an IRI; browsers percent-encode them, so do we.
+_IRI_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+
+
+def _named_node(value: str, warnings: list[str]) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(value)
+    except ValueError:
+        encoded = quote(value, safe=_IRI_SAFE + "".join({c for c in value if ord(c) > 127}))
+        node = ox.NamedNode(encoded)  # still invalid: the caller drops the triple
+        warnings.append(f"invalid IRI {value!r} percent-encoded to <{encoded}>")
+        return node
+
+
+def _term(term: dict[str, Any], bnode_prefix: str, warnings: list[str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    kind = term["type"]
+    if kind == "IRI":
+        return _named_node(term["value"], warnings)
+    if kind == "blank node":
+        return ox.BlankNode(bnode_prefix + term["value"][2:])
+    datatype = term.get("datatype", _XSD_STRING)
+    if "language" in term or datatype == _RDF_LANGSTRING:
+        return ox.Literal(term["value"], language=term["language"])
+    if datatype == _XSD_STRING:
+        return ox.Literal(term["value"])
+    return ox.Literal(term["value"], datatype=_named_node(datatype, warnings))
+
+
+def _innermost_message(exc: BaseException) -> BaseException:
+    """pyld wraps the real reason in generic errors; find the most specific one."""
+    best: BaseException = exc
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, RemoteContextRefused):
+            return current
+        if getattr(current, "code", None):
+            best = current
+        current = current.__cause__ or current.__context__
+    return best
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, jsonld.JsonLdError):
+        message = exc.args[0] if exc.args else str(exc)
+        code = getattr(exc, "code", None)
+        return f"{code}: {message}" if code else str(message)
+    return str(exc)
+
+
+def to_quads(
+    document: Any,
+    *,
+    base: str | None,
+    loader: ContextLoader,
+    options: dict[str, Any] | None = None,
+    bnode_prefix: str = "",
+    warnings: list[str] | None = None,
+) -> list[ox.Quad]:
+    """Convert one JSON-LD document to quads; raise JsonLdError with the reason if it is invalid.
+
+    `options` passes JSON-LD API options through (processingMode, expandContext,
+    rdfDirection...); `bnode_prefix` keeps blank nodes of several documents apart.
+    """
+    warnings = warnings if warnings is not None else []
+    pyld_options: dict[str, Any] = {"documentLoader": loader, "base": base or ""}
+    pyld_options.update(options or {})
+    try:
+        dataset = jsonld.to_rdf(document, pyld_options)
+    except RecursionError:
+        raise JsonLdError("JSON-LD is nested too deeply to expand") from None
+    except Exception as exc:  # pyld raises JsonLdError and, on odd input, plain Python errors
+        reason = _innermost_message(exc)
+        if isinstance(reason, RemoteContextRefused):
+            raise RemoteContextRefused(str(reason)) from None
+        raise JsonLdError(f"invalid JSON-LD: {_describe(reason)}") from None
+
+    quads: list[ox.Quad] = []
+    for graph_name, triples in dataset.items():
+        if graph_name == "@default":
+            graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph = ox.DefaultGraph()
+        elif graph_name.startswith("_:"):
+            graph = ox.BlankNode(bnode_prefix + graph_name[2:])
+        else:
+            try:
+                graph = _named_node(graph_name, warnings)
+            except ValueError:
+                warnings.append(f"dropped a graph named by an invalid IRI {graph_name!r}")
+                continue
+        for triple in triples:
+            try:
+                quads.append(
+                    ox.Quad(
+                        _term(triple["subject"], bnode_prefix, warnings),
+                        _term(triple["predicate"], bnode_prefix, warnings),
+                        _term(triple["object"], bnode_prefix, warnings),
+                        graph,
+                    )
+                )
+            except (ValueError, TypeError) as exc:
+                warnings.append(f"dropped a triple that cannot be written as RDF: {exc}")
+    return quads

@@ -1,0 +1,119 @@
+"""Exporters: a registry from format name to writer; RDF formats come from Oxigraph's serializers.
+
+Triple formats (Turtle, N-Triples) hold the knowledge graph: the union of every
+page graph (and derived graphs), without kg's provenance bookkeeping. Dataset
+formats (TriG, N-Quads, JSON-LD) hold everything, one named graph per page.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from .errors import ExportError
+from .namespaces import PREFIXES, PROVENANCE_GRAPH
+
+INTERNAL_GRAPHS = (PROVENANCE_GRAPH,)
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str
+    filename: str
+    description: str
+    target: str  # "module:function(store, stream, graph)"
+
+    def load(self) -> Callable[[ox.Store, BinaryIO, str | None], None]:
+        module, function = self.target.split(":")
+        return getattr(importlib.import_module(module), function)
+
+
+EXPORTERS: dict[str, Exporter] = {
+    exporter.name: exporter
+    for exporter in (
+        Exporter("turtle", "graph.ttl", "Turtle: the merged knowledge graph", "kg.export:write_turtle"),
+        Exporter("ntriples", "graph.nt", "N-Triples: the merged knowledge graph, one triple a line", "kg.export:write_ntriples"),
+        Exporter("trig", "graph.trig", "TriG: every named graph, with provenance", "kg.export:write_trig"),
+        Exporter("nquads", "graph.nq", "N-Quads: every named graph, with provenance", "kg.export:write_nquads"),
+        Exporter("jsonld", "graph.jsonld", "JSON-LD (expanded): every named graph, with provenance", "kg.export:write_jsonld"),
+    )
+}
+
+
+def _merged_triples(store: ox.Store) -> ox.QueryTriples:
+    excluded = ", ".join(f"<{iri}>" for iri in INTERNAL_GRAPHS)
+    # CONSTRUCT removes the duplicates that two pages asserting the same triple create.
+    return store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }}")
+
+
+def _check_graph(store: ox.Store, graph: str) -> ox.NamedNode:
+    try:
+        node = ox.NamedNode(graph)
+    except ValueError:
+        raise ExportError(f"{graph!r} is not an IRI") from None
+    if not store.contains_named_graph(node):
+        raise ExportError(f"no graph named <{graph}> in the store; page graphs are named by page URL")
+    return node
+
+
+def _write_triples(store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None) -> None:
+    if graph is None:
+        ox.serialize(_merged_triples(store), stream, fmt, prefixes=prefixes)
+    else:
+        store.dump(stream, fmt, from_graph=_check_graph(store, graph), prefixes=prefixes)
+
+
+def _write_dataset(store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None) -> None:
+    if graph is None:
+        store.dump(stream, fmt, prefixes=prefixes)
+    else:
+        ox.serialize(store.quads_for_pattern(None, None, None, _check_graph(store, graph)), stream, fmt, prefixes=prefixes)
+
+
+def write_turtle(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    _write_triples(store, stream, graph, ox.RdfFormat.TURTLE, PREFIXES)
+
+
+def write_ntriples(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    _write_triples(store, stream, graph, ox.RdfFormat.N_TRIPLES, None)
+
+
+def write_trig(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    _write_dataset(store, stream, graph, ox.RdfFormat.TRIG, PREFIXES)
+
+
+def write_nquads(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    _write_dataset(store, stream, graph, ox.RdfFormat.N_QUADS, None)
+
+
+def write_jsonld(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    _write_dataset(store, stream, graph, ox.RdfFormat.JSON_LD, None)
+
+
+def exporter(name: str) -> Exporter:
+    try:
+        return EXPORTERS[name]
+    except KeyError:
+        raise ExportError(f"unknown export format {name!r}; choose from {', '.join(EXPORTERS)}") from None
+
+
+def export(store: ox.Store, name: str, destination: Path | BinaryIO, *, graph: str | None = None) -> None:
+    """Write `store` in format `name` to a path (atomically, via a temporary file) or a binary stream."""
+    write = exporter(name).load()
+    if not isinstance(destination, (str, os.PathLike)):
+        write(store, destination, graph)
+        return
+    path = Path(destination)
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        with open(temporary, "wb") as stream:
+            write(store, stream, graph)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""Input readers: a registry from file suffix to the reader that turns a file into pages.
+
+Adding a format is one entry in READERS; the module is imported only when a file
+of that kind is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import BuildConfig
+from ..errors import PageError
+
+# suffix -> (reader name, "module:function")
+READERS: dict[str, tuple[str, str]] = {
+    ".txt": ("dump", "kg.readers.dump:read"),
+    ".md": ("dump", "kg.readers.dump:read"),
+    ".html": ("html", "kg.readers.html:read"),
+    ".htm": ("html", "kg.readers.html:read"),
+    ".xhtml": ("html", "kg.readers.html:read"),
+    ".jsonld": ("jsonld", "kg.readers.jsonfile:read"),
+    ".json": ("jsonld", "kg.readers.jsonfile:read"),
+}
+
+
+@dataclass
+class Block:
+    """One JSON-LD block as found in a page: its raw text and where it was."""
+
+    text: str
+    where: str  # "block 2 (line 48)", for messages
+
+
+@dataclass
+class SourceFile:
+    """A file of the corpus and the folder its name is relative to."""
+
+    path: Path
+    root: Path
+
+    @property
+    def name(self) -> str:
+        try:
+            return self.path.relative_to(self.root).as_posix()
+        except ValueError:
+            return self.path.as_posix()
+
+
+@dataclass
+class Page:
+    """What a reader found in one page: its URL, its JSON-LD blocks, and what it had to say."""
+
+    source: SourceFile
+    reader: str
+    url: str
+    blocks: list[Block]
+    sha256: str
+    size: int
+    markdown: str | None = None  # dumps keep their text: a later stage may mine its links
+    warnings: list[str] = field(default_factory=list)
+    record: str | None = None  # the record within an archive, when a file holds many pages
+
+    @property
+    def label(self) -> str:
+        """How messages name this page: the file, and the record for archives."""
+        return f"{self.source.name}#{self.record}" if self.record else self.source.name
+
+
+Reader = Callable[[bytes, SourceFile, BuildConfig], Iterator[Page]]
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in READERS
+
+
+def reader_for(path: Path) -> tuple[str, Reader]:
+    """The reader registered for a file's suffix; PageError if there is none."""
+    try:
+        name, target = READERS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(READERS))
+        raise PageError(f"unsupported file type {path.suffix or '(none)'!r}; kg reads {known}") from None
+    module, function = target.split(":")
+    return name, getattr(importlib.import_module(module), function)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes in the first 8 KB mean a binary file (UTF-16 text is recognised by its BOM)."""
+    head = data[:8192]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def fallback_url(source: SourceFile, config: BuildConfig, warnings: list[str], why: str) -> str:
+    """The URL of a page that names none: under --base-url if given, else a file: IRI (with a warning)."""
+    if config.base_url:
+        from urllib.parse import quote, urljoin
+
+        return urljoin(config.base_url, quote(source.name))
+    warnings.append(f"{why}; using its file: IRI (give --base-url to place it on the web)")
+    return source.path.resolve().as_uri()

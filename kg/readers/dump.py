@@ -1,0 +1,60 @@
+"""Crawler dumps (.txt, .md): markdown, fenced ```json blocks, and an **Original URL:** line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..config import BuildConfig
+from ..errors import PageError
+from . import Block, Page, SourceFile, digest, fallback_url, looks_binary
+
+_ORIGINAL_URL = re.compile(r"^\s*\*\*Original URL:\*\*\s*<?\[?([^\s<>\]\)]+)", re.MULTILINE | re.IGNORECASE)
+# A CommonMark fence opener: up to three spaces, three or more backticks or tildes, an info string.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*$")
+_JSON_INFO = {"json", "jsonld", "json-ld", "ld+json", "application/ld+json"}
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PageError(f"not UTF-8 text (undecodable byte at offset {exc.start})") from None
+
+
+def json_fences(text: str) -> Iterator[Block]:
+    """Every fenced block whose info string says JSON, with its line number.
+
+    Follows CommonMark's fence rules (a closing fence uses the same character, at
+    least as many of them, and nothing else); an unclosed fence runs to the end.
+    """
+    lines = text.split("\n")
+    index = 0
+    count = 0
+    while index < len(lines):
+        opener = _FENCE.match(lines[index])
+        if not opener:
+            index += 1
+            continue
+        fence, info = opener.group(1), opener.group(2).lower()
+        closer = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        end = index + 1
+        while end < len(lines) and not closer.match(lines[end]):
+            end += 1
+        if info in _JSON_INFO:
+            count += 1
+            yield Block("\n".join(lines[index + 1 : end]), f"block {count} (line {index + 1})")
+        index = end + 1
+
+
+def read(data: bytes, source: SourceFile, config: BuildConfig) -> Iterator[Page]:
+    if looks_binary(data):
+        raise PageError("binary file, not a text dump")
+    text = decode_text(data, source.name)
+    warnings: list[str] = []
+    found = _ORIGINAL_URL.search(text)
+    url = found.group(1) if found else fallback_url(source, config, warnings, "no **Original URL:** line")
+    yield Page(source, "dump", url, list(json_fences(text)), digest(data), len(data), markdown=text, warnings=warnings)

@@ -1,0 +1,76 @@
+"""Per-page outcomes of a build, the summary line, and the exit code, decided in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PageOutcome:
+    label: str  # the source file (and archive record) as the user knows it
+    url: str | None
+    blocks: int = 0
+    triples: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def built(self) -> bool:
+        return self.triples > 0
+
+
+@dataclass
+class BuildReport:
+    pages: list[PageOutcome] = field(default_factory=list)
+    source_errors: list[tuple[str, str]] = field(default_factory=list)
+    triples: int = 0
+    nodes: int = 0
+    seconds: float = 0.0
+    committed: bool = False
+    exports: list[str] = field(default_factory=list)
+
+    @property
+    def built(self) -> int:
+        return sum(1 for page in self.pages if page.built)
+
+    @property
+    def failed(self) -> int:
+        """Pages with at least one error, plus sources that could not be read at all."""
+        return sum(1 for page in self.pages if page.errors) + len(self.source_errors)
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(page.warnings) for page in self.pages)
+
+    @property
+    def errors(self) -> int:
+        return sum(len(page.errors) for page in self.pages) + len(self.source_errors)
+
+    @property
+    def blocks(self) -> int:
+        return sum(page.blocks for page in self.pages)
+
+    def messages(self) -> list[tuple[str, str]]:
+        """("error" | "warning", "file: reason") for every problem, in corpus order."""
+        lines = [("error", f"{source}: {reason}") for source, reason in self.source_errors]
+        for page in self.pages:
+            lines += [("error", f"{page.label}: {message}") for message in page.errors]
+            lines += [("warning", f"{page.label}: {message}") for message in page.warnings]
+        return lines
+
+    def summary(self) -> str:
+        kept = "" if self.committed or not self.pages and not self.source_errors else "; nothing built, previous output kept"
+        return (
+            f"{len(self.pages)} pages ({self.built} built, {self.failed} failed), {self.blocks} blocks, "
+            f"{self.triples} triples, {self.nodes} nodes, {self.warnings} warnings, {self.errors} errors "
+            f"in {self.seconds:.2f}s{kept}"
+        )
+
+    def exit_code(self, *, allow_errors: bool = False) -> int:
+        """0 when everything built; 1 when something failed (unless the user accepts failures);
+        2 when nothing at all could be built."""
+        if not self.committed:
+            return 2
+        if self.errors and not allow_errors:
+            return 1
+        return 0

@@ -1,0 +1,169 @@
+"""The build folder and its persistent Oxigraph store: atomic replacement, provenance, opening.
+
+Layout of a build folder (default ./output):
+    store/          the live Oxigraph (RocksDB) store, opened by every later command
+    graph.ttl ...   exports, each replaced atomically
+    .staging-*/     a build in progress; swapped in only when complete
+A build never writes into store/ itself: it fills a staging store, then renames
+it into place, so an interrupted build leaves the previous store untouched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError
+from .namespaces import KG, PROV, PROVENANCE_GRAPH, RDF
+
+STORE_DIR = "store"
+_STAGING_PREFIX = ".staging-"
+_RETIRED_PREFIX = ".retired-"
+
+_PROV_GRAPH = ox.NamedNode(PROVENANCE_GRAPH)
+_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _recover(output: Path) -> None:
+    """Finish or undo a swap that a kill interrupted between its two renames."""
+    live = output / STORE_DIR
+    if live.exists():
+        return
+    retired = sorted(output.glob(_RETIRED_PREFIX + "*"), key=lambda p: p.stat().st_mtime)
+    if retired:
+        retired[-1].rename(live)
+
+
+def store_path(output: Path) -> Path:
+    return Path(output) / STORE_DIR
+
+
+def open_store(output: Path | str, *, read_only: bool = True) -> ox.Store:
+    """Open the store of a build folder; StoreError with a hint when there is none."""
+    output = Path(output)
+    _recover(output)
+    path = store_path(output)
+    if not path.is_dir():
+        raise StoreError(f"no kg store in {output}/ (run `kg build -o {output}` first)")
+    try:
+        return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store in {path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ProvenanceRecord:
+    """Where one page's graph came from and how its build went."""
+
+    page: str
+    source_path: str
+    sha256: str
+    size: int
+    reader: str
+    blocks: int
+    triples: int
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    record: str | None = None
+
+    def quads(self) -> Iterator[ox.Quad]:
+        subject = ox.NamedNode(self.page)
+
+        def add(predicate: str, value: ox.NamedNode | ox.Literal) -> ox.Quad:
+            return ox.Quad(subject, ox.NamedNode(predicate), value, _PROV_GRAPH)
+
+        yield add(str(RDF.type), ox.NamedNode(str(PROV.Entity)))
+        yield add(str(KG.sourcePath), ox.Literal(self.source_path))
+        if self.record:
+            yield add(str(KG.record), ox.Literal(self.record))
+        yield add(str(KG.sha256), ox.Literal(self.sha256))
+        yield add(str(KG.byteSize), ox.Literal(self.size))
+        yield add(str(KG.reader), ox.Literal(self.reader))
+        yield add(str(KG.blockCount), ox.Literal(self.blocks))
+        yield add(str(KG.tripleCount), ox.Literal(self.triples))
+        yield add(str(KG.status), ox.Literal("failed" if self.errors else "built"))
+        for warning in self.warnings:
+            yield add(str(KG.warning), ox.Literal(warning))
+        for error in self.errors:
+            yield add(str(KG.error), ox.Literal(error))
+
+
+class StagingStore:
+    """A store being built beside the live one; `commit()` swaps it in, `discard()` drops it."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = Path(output)
+        self.output.mkdir(parents=True, exist_ok=True)
+        # One writer per build folder: a second concurrent build would sweep the
+        # first one's staging folder.
+        self._lock = open(self.output / ".lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise StoreError(f"another kg build is writing to {self.output}/; wait for it to finish") from None
+        _recover(self.output)
+        self.folder = self.output / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
+        self.folder.mkdir()
+        self.store = ox.Store(str(self.folder / STORE_DIR))
+
+    def add_page(self, graph: str, triples: Iterable[tuple], record: ProvenanceRecord) -> None:
+        name = ox.NamedNode(graph)
+        self.store.extend(ox.Quad(s, p, o, name) for s, p, o in triples)
+        self.store.extend(record.quads())
+
+    def has_graph(self, graph: str) -> bool:
+        return self.store.contains_named_graph(ox.NamedNode(graph))
+
+    def export_path(self, filename: str) -> Path:
+        """Where an export is written before commit moves it beside the store."""
+        return self.folder / filename
+
+    def commit(self) -> None:
+        """Make this build the live one: the store, then each export, by rename."""
+        self.store.flush()
+        del self.store
+        live = self.output / STORE_DIR
+        retired = self.output / f"{_RETIRED_PREFIX}{uuid.uuid4().hex[:12]}"
+        if live.exists():
+            live.rename(retired)
+        (self.folder / STORE_DIR).rename(live)
+        for produced in sorted(self.folder.iterdir()):
+            os.replace(produced, self.output / produced.name)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+        _sweep(self.output)
+        self._lock.close()
+
+    def discard(self) -> None:
+        self.__dict__.pop("store", None)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self._lock.close()
+
+
+def _sweep(output: Path) -> None:
+    """Remove what killed builds left behind (never the live store)."""
+    for leftover in output.glob(_STAGING_PREFIX + "*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if (output / STORE_DIR).exists():
+        for leftover in output.glob(_RETIRED_PREFIX + "*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def staging(output: Path) -> Iterator[StagingStore]:
+    """A staging store that is discarded unless the block commits it."""
+    stage = StagingStore(output)
+    try:
+        yield stage
+    finally:
+        if stage.folder.exists():
+            stage.discard()

@@ -1,0 +1,31 @@
+"""Shared fixtures: the ../shared folder (seeds, conformance suite) and build folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared; skip the test when it is absent, fail when CI requires it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("KG_REQUIRE_SHARED") == "1":
+            pytest.fail(f"KG_REQUIRE_SHARED=1 but {path} is missing")
+        pytest.skip(f"{path} is not here (tests that use ../shared skip without it)")
+    return path
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return shared_path("seeds")
+
+
+@pytest.fixture
+def conformance_dir() -> Path:
+    return shared_path("conformance", "json-ld-api", "tests")
