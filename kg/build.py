@@ -139,6 +139,7 @@ def build(sources: list[str] | None = None, config: BuildConfig | None = None, *
     with staging(output) as stage:
         _fill(stage, corpus.files, config, report, progress)
         if report.built:
+            derive_concepts(stage.store)
             report.nodes = _count_nodes(stage.store)
             for name in BUILD_EXPORTS:
                 filename = _export_file(name)
@@ -148,6 +149,15 @@ def build(sources: list[str] | None = None, config: BuildConfig | None = None, *
             report.committed = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def derive_concepts(store: ox.Store) -> None:
+    """Run the concept-layer rules over freshly loaded pages (a no-op until kg.link exists)."""
+    try:
+        from .link import derive
+    except ImportError:
+        return
+    derive(store)
 
 
 def _export_file(name: str) -> str:

@@ -22,6 +22,8 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 # out of anyone's web namespace and makes clear that nothing resolves there.
 KG = Namespace("urn:kg:vocab:")
 PROVENANCE_GRAPH = "urn:kg:graph:provenance"
+# The concept layer derived by the SPARQL rules in queries/ (see kg.link).
+CONCEPTS_GRAPH = "urn:kg:graph:concepts"
 
 PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
