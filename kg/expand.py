@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
-
 import pyoxigraph as ox
 from pyld import jsonld
 
@@ -13,18 +11,15 @@ from .errors import JsonLdError, RemoteContextRefused
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-# Characters RFC 3987 forbids in an IRI; browsers percent-encode them, so do we.
-_IRI_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 
 
 def _named_node(value: str, warnings: list[str]) -> ox.NamedNode:
+    """An IRI term; an ill-formed IRI raises ValueError and its triple is dropped, as JSON-LD 1.1 says."""
     try:
         return ox.NamedNode(value)
     except ValueError:
-        encoded = quote(value, safe=_IRI_SAFE + "".join({c for c in value if ord(c) > 127}))
-        node = ox.NamedNode(encoded)  # still invalid: the caller drops the triple
-        warnings.append(f"invalid IRI {value!r} percent-encoded to <{encoded}>")
-        return node
+        warnings.append(f"dropped a triple with the ill-formed IRI {value!r}")
+        raise
 
 
 def _term(term: dict[str, Any], bnode_prefix: str, warnings: list[str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -101,7 +96,6 @@ def to_quads(
             try:
                 graph = _named_node(graph_name, warnings)
             except ValueError:
-                warnings.append(f"dropped a graph named by an invalid IRI {graph_name!r}")
                 continue
         for triple in triples:
             try:
@@ -113,6 +107,8 @@ def to_quads(
                         graph,
                     )
                 )
-            except (ValueError, TypeError) as exc:
+            except ValueError:
+                pass  # _named_node has said which IRI
+            except TypeError as exc:
                 warnings.append(f"dropped a triple that cannot be written as RDF: {exc}")
     return quads

@@ -13,7 +13,6 @@ skipped with that reason.
 
 from __future__ import annotations
 
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -21,18 +20,12 @@ from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
-
-# The project root is not on sys.path under a bare `pytest` until kg is installed.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+from w3c_manifest import FAIL, PASS, SKIP, SUITE_BASE, FileLoader, Tally, run_manifest
 
 from kg.config import BuildConfig
 from kg.contexts import ContextLoader
 from kg.errors import JsonLdError
 from kg.expand import to_quads
-
-from w3c_manifest import FAIL, PASS, SKIP, SUITE_BASE, FileLoader, Tally, run_manifest
 
 
 def _kg_processor(tests_dir: Path):

@@ -1,0 +1,75 @@
+"""A build killed half-way leaves the previous store and exports as they were."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kg.sources import example_corpus
+from kg.store import open_store
+
+
+def write_corpus(folder: Path, copies: int) -> Path:
+    """`copies` variants of every example page, each under its own URL."""
+    folder.mkdir(parents=True)
+    for page in sorted(example_corpus().glob("*.txt")):
+        text = page.read_text("utf-8")
+        for n in range(copies):
+            variant = text.replace("https://glossary.example.org/", f"https://copy{n}.glossary.example.org/")
+            (folder / f"{page.stem}-{n}.txt").write_text(variant, "utf-8")
+    return folder
+
+
+def build(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kg", "build", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
+    out = tmp_path / "out"
+    small = write_corpus(tmp_path / "small", 1)
+    assert build(str(small), "-o", str(out)).wait() == 0
+    before_ttl = (out / "graph.ttl").read_bytes()
+    before_quads = len(open_store(out))
+
+    large = write_corpus(tmp_path / "large", 60)
+    kills = 0
+    for delay in (0.0, 0.5, 1.5):
+        process = build(str(large), "-o", str(out))
+        deadline = time.monotonic() + 30
+        while not list(out.glob(".staging-*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)
+        if process.poll() is not None:  # finished before the kill point: nothing to prove
+            continue
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        kills += 1
+        assert (out / "graph.ttl").read_bytes() == before_ttl
+        assert len(open_store(out)) == before_quads
+
+    assert kills >= 2, "the large build finished before the kill points; make it larger"
+
+    # The next build succeeds and sweeps what the killed ones left behind.
+    assert build(str(small), "-o", str(out)).wait() == 0
+    assert (out / "graph.ttl").read_bytes() == before_ttl
+    assert not list(out.glob(".staging-*"))
+
+
+def test_interrupt_gives_a_clean_message(tmp_path: Path):
+    out = tmp_path / "out"
+    large = write_corpus(tmp_path / "large", 60)
+    process = build(str(large), "-o", str(out))
+    deadline = time.monotonic() + 30
+    while not list(out.glob(".staging-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"interrupted; the previous build is intact" in stderr
+    assert b"Traceback" not in stderr
+    assert not list(out.glob(".staging-*"))

@@ -1,0 +1,74 @@
+"""Every RDF exporter writes what the store holds, and parses back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.export import EXPORTERS
+
+# Exporter name -> rdflib parser name, for the RDF formats.
+RDF_PARSERS = {"turtle": "turtle", "ntriples": "nt", "trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}
+DATASET_FORMATS = {"trig", "nquads", "jsonld"}
+PAGE = "https://glossary.example.org/area/state-channels/"
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "out"
+    result = CliRunner().invoke(main, ["build", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_rdf_exporters_are_registered():
+    assert set(RDF_PARSERS) <= set(EXPORTERS)
+
+
+@pytest.mark.parametrize("fmt", sorted(RDF_PARSERS))
+def test_export_round_trips(example_build: Path, tmp_path: Path, fmt: str):
+    target = tmp_path / f"export.{fmt}"
+    result = CliRunner().invoke(main, ["export", "-o", str(example_build), "-f", fmt, "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target}" in result.output
+    merged = rdflib.Graph()
+    merged.parse(example_build / "graph.ttl", format="turtle")
+    if fmt in DATASET_FORMATS:
+        dataset = rdflib.Dataset()
+        dataset.parse(target, format=RDF_PARSERS[fmt])
+        graphs = {str(g.identifier) for g in dataset.graphs()}
+        assert PAGE in graphs and "urn:kg:graph:provenance" in graphs
+        # The merged knowledge graph is exactly the union of the page graphs.
+        union = {t for g in dataset.graphs() if str(g.identifier) != "urn:kg:graph:provenance" for t in g}
+        assert union == set(merged)
+    else:
+        graph = rdflib.Graph().parse(target, format=RDF_PARSERS[fmt])
+        assert set(graph) == set(merged) and len(merged) > 500
+
+
+def test_export_default_file_and_stdout(example_build: Path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "-o", str(example_build), "-f", "nquads"])
+    assert result.exit_code == 0, result.output
+    assert (example_build / "graph.nq").stat().st_size > 0
+    result = runner.invoke(main, ["export", "-o", str(example_build), "-f", "turtle", "--graph", PAGE, "--to", "-"])
+    assert result.exit_code == 0
+    graph = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    assert (rdflib.URIRef(PAGE), rdflib.RDF.type, rdflib.URIRef("http://schema.org/CollectionPage")) in graph
+
+
+def test_export_errors_are_messages(example_build: Path, tmp_path: Path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "-o", str(example_build), "-f", "rdfxml-ish"])
+    assert result.exit_code == 1
+    assert "unknown export format 'rdfxml-ish'" in result.output
+    result = runner.invoke(main, ["export", "-o", str(example_build), "--graph", "https://nowhere.example/"])
+    assert result.exit_code == 1
+    assert "no graph named <https://nowhere.example/>" in result.output
+    result = runner.invoke(main, ["export", "-o", str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    assert "no kg store in" in result.output and "Traceback" not in result.output
