@@ -33,3 +33,48 @@ class StoreError(KgError):
 
 class ExportError(KgError):
     """An export cannot be written (unknown format, unknown graph)."""
+
+
+class QueryError(KgError):
+    """A query cannot be found, bound or run (unknown name, missing parameter, wrong format)."""
+
+
+class QuerySyntaxError(QueryError):
+    """A query does not parse; the message gives the line and column."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit and was stopped."""
+
+
+class RuleError(QueryError):
+    """A concept-layer rule cannot be loaded or run."""
+
+
+class ConceptError(KgError):
+    """A label names no concept of the network, or more than one."""
+
+
+class UnknownConcept(ConceptError):
+    def __init__(self, label: str, closest: list[str]) -> None:
+        self.label, self.closest = label, closest
+        hint = f"; closest: {', '.join(closest)}" if closest else ""
+        super().__init__(f"no concept is labelled {label!r}{hint}")
+
+
+class AmbiguousConcept(ConceptError):
+    def __init__(self, label: str, candidates: list[str]) -> None:
+        self.label, self.candidates = label, candidates
+        shown = ", ".join(candidates[:10]) + (f", ... {len(candidates) - 10} more" if len(candidates) > 10 else "")
+        super().__init__(
+            f"{label!r} names {len(candidates)} concepts: {shown}; "
+            "type more of the label, or add the kind in parentheses, e.g. 'State Channels (area)'"
+        )
+
+
+class NoPath(KgError):
+    """Two concepts lie in parts of the network that no relation connects."""
+
+
+class ViewError(KgError):
+    """The interactive page cannot be made (no concepts to draw, vis-network files missing)."""

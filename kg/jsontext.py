@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from .errors import JsonBlockError
+from .errors import JsonBlockError, JsonLdError
 
 _HTML_COMMENT_EDGES = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -33,7 +35,28 @@ def _position(exc: json.JSONDecodeError) -> str:
 
 
 def parse_block(text: str) -> ParsedBlock:
-    """Parse one JSON-LD block; raise JsonBlockError when no repair makes it JSON."""
+    """Parse one JSON-LD block; JsonBlockError when no repair makes it JSON, JsonLdError when
+    the JSON is not an object or array (JSON-LD documents are nothing else)."""
+    parsed = _parse_json(text)
+    if not isinstance(parsed.data, (dict, list)):
+        # pyld would take a string for a document URL and try to load it.
+        raise JsonLdError(f"invalid JSON-LD: the block is a JSON {_json_kind(parsed.data)}, not an object or array")
+    return parsed
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    return "number"
+
+
+def _parse_json(text: str) -> ParsedBlock:
+    if not text.strip():
+        raise JsonBlockError("the block is empty")
     try:
         return ParsedBlock(orjson.loads(text))
     except orjson.JSONDecodeError:
@@ -55,16 +78,14 @@ def parse_block(text: str) -> ParsedBlock:
     try:
         strict_error: json.JSONDecodeError | None = None
         data = json.loads(repaired)
-        if warnings:
-            return ParsedBlock(data, warnings)
     except json.JSONDecodeError as exc:
         strict_error = exc
     except RecursionError:
         raise JsonBlockError("JSON is nested too deeply to parse") from None
     else:
-        # orjson refused but the standard parser accepted: NaN/Infinity or a
-        # lone surrogate. Accept the standard reading, and say so.
-        return ParsedBlock(data, ["repaired: accepted non-standard JSON numbers or escapes"])
+        # orjson refused what the standard parser accepts (NaN/Infinity, lone
+        # surrogates) or a repair above was needed.
+        return _scrubbed(data, warnings, generic="repaired: accepted non-standard JSON numbers or escapes")
 
     import json5  # only broken blocks pay for the slower, lenient parser
 
@@ -73,4 +94,40 @@ def parse_block(text: str) -> ParsedBlock:
     except (ValueError, RecursionError):
         raise JsonBlockError(f"JSON does not parse: {strict_error.msg} at {_position(strict_error)}") from None
     warnings.append(f"repaired: trailing commas or comments ({strict_error.msg} at {_position(strict_error)})")
-    return ParsedBlock(data, warnings)
+    return _scrubbed(data, warnings)
+
+
+def _scrubbed(data: Any, warnings: list[str], generic: str | None = None) -> ParsedBlock:
+    """Data from a lenient parser, made storable: a lone surrogate (an unpaired \\ud800-\\udfff
+    escape) is not Unicode and cannot be written as RDF, so it becomes U+FFFD."""
+    found: set[str] = set()
+
+    def scalar(value: Any) -> Any:
+        if isinstance(value, str) and _SURROGATE.search(value):
+            found.add("surrogate")
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, float) and not math.isfinite(value):
+            found.add("number")
+        return value
+
+    # An explicit stack, not recursion: the standard parser accepts deeper nesting than a
+    # recursive walk would survive.
+    holder = [data]
+    stack: list[tuple[Any, Any]] = [(holder, 0)]
+    while stack:
+        parent, key = stack.pop()
+        value = parent[key]
+        if isinstance(value, dict):
+            value = parent[key] = {scalar(name): item for name, item in value.items()}
+            stack.extend((value, name) for name in value)
+        elif isinstance(value, list):
+            stack.extend((value, index) for index in range(len(value)))
+        else:
+            parent[key] = scalar(value)
+    if "number" in found:
+        warnings.append("repaired: accepted NaN or Infinity, which JSON does not allow")
+    if "surrogate" in found:
+        warnings.append("repaired: replaced unpaired surrogate escapes (not Unicode) with U+FFFD")
+    if not warnings and generic:
+        warnings.append(generic)
+    return ParsedBlock(holder[0], warnings)

@@ -157,28 +157,32 @@ def _identities(triples: set[Triple], page: ox.NamedNode, rules: Rules) -> dict[
     return renamed
 
 
-def _content_hashes(triples: Iterable[Triple], page: ox.NamedNode) -> dict[ox.BlankNode, str]:
-    """Rule 6: a digest per blank node from the page URL and everything below the node."""
+def _content_hashes(
+    triples: Iterable[Triple], page: ox.NamedNode, renamed: dict[ox.BlankNode, ox.NamedNode]
+) -> dict[ox.BlankNode, str]:
+    """Rule 6: a digest per remaining blank node from the page URL and everything below it."""
     outgoing: dict[ox.BlankNode, list[tuple[Term, Term]]] = defaultdict(list)
     for s, p, o in triples:
-        if isinstance(s, ox.BlankNode):
+        if type(s) is ox.BlankNode and s not in renamed:
             outgoing[s].append((p, o))
     digests: dict[ox.BlankNode, str] = {}
     in_progress: set[ox.BlankNode] = set()
 
+    def describe(term: Term) -> str:
+        if type(term) is ox.BlankNode:
+            return str(renamed[term]) if term in renamed else digest(term)
+        return str(term)
+
     def digest(node: ox.BlankNode) -> str:
         if node in digests:
             return digests[node]
-        if node in in_progress:  # a cycle: fall back to the (deterministic) label
+        if node in in_progress:  # a cycle: fall back to the label
             return "cycle:" + node.value
         in_progress.add(node)
-        parts = sorted(
-            f"{p} {digest(o) if isinstance(o, ox.BlankNode) else o}" for p, o in outgoing.get(node, ())
-        )
+        parts = sorted(f"{p} {describe(o)}" for p, o in outgoing.get(node, ()))
         in_progress.discard(node)
-        value = hashlib.sha256("\n".join([page.value, *parts]).encode()).hexdigest()
-        digests[node] = value
-        return value
+        digests[node] = hashlib.sha256("\n".join([page.value, *parts]).encode()).hexdigest()
+        return digests[node]
 
     for node in list(outgoing):
         digest(node)
@@ -190,41 +194,43 @@ def skolem_iri(page: ox.NamedNode, digest: str) -> ox.NamedNode:
     return ox.NamedNode(f"{page.value.split('#', 1)[0]}#genid-{digest[:20]}")
 
 
-def reconcile(quads: Iterable[ox.Quad], page: ox.NamedNode, rules: Rules | None = None) -> ReconciledPage:
-    """Apply the rules above to the quads of one page; return triples for its named graph."""
+def reconcile(
+    quads: Iterable[ox.Quad], page: ox.NamedNode, rules: Rules | None = None, *, rewrite_https: bool = True
+) -> ReconciledPage:
+    """Apply the rules above to the quads of one page; return triples for its named graph.
+
+    `rewrite_https=False` skips rule 1's namespace rewrite for input known to hold no
+    https://schema.org/ IRI (it is the costliest step on large corpora).
+    """
     rules = rules or Rules()
+    special = rules.date_properties | rules.thing_properties
     triples: set[Triple] = set()
     for quad in quads:  # rule 1: named graphs inside a block fold into the page graph
-        s, p, o = (_https_to_http(t) for t in (quad.subject, quad.predicate, quad.object))
-        if isinstance(o, ox.Literal):
+        s, p, o = quad.subject, quad.predicate, quad.object
+        if rewrite_https:
+            s, p, o = _https_to_http(s), _https_to_http(p), _https_to_http(o)
+        if type(o) is ox.Literal and (p.value in special or o.datatype.value in _DATE_TYPES):
             o = normalize_literal(p.value, o, rules)
         triples.add((s, p, o))
 
     renamed = _identities(triples, page, rules)
-
-    def rename(term: Term) -> Term:
-        return renamed.get(term, term) if isinstance(term, ox.BlankNode) else term
-
-    triples = {(rename(s), p, rename(o)) for s, p, o in triples}
+    mapping: dict[ox.BlankNode, ox.NamedNode] = dict(renamed)
 
     # Rule 4: a BreadcrumbList nobody points at belongs to the page.
-    referenced = {o for _, _, o in triples}
     crumb_type = ox.NamedNode(_S + "BreadcrumbList")
-    for s, p, o in list(triples):
-        if p == RDF_TYPE and o == crumb_type and s not in referenced and s != page:
-            triples.add((page, SCHEMA_BREADCRUMB, s))
+    crumbs = [s for s, p, o in triples if p == RDF_TYPE and o == crumb_type]
+    if crumbs:
+        referenced = {mapping.get(o, o) for _, _, o in triples}
+        for crumb in crumbs:
+            if mapping.get(crumb, crumb) not in referenced and mapping.get(crumb, crumb) != page:
+                triples.add((page, SCHEMA_BREADCRUMB, crumb))
 
-    digests = _content_hashes(triples, page)
-    skolem = {node: skolem_iri(page, value) for node, value in digests.items()}
+    for node, value in _content_hashes(triples, page, renamed).items():
+        mapping[node] = skolem_iri(page, value)
     # A blank node only ever seen as an object has no content: hash its label.
     for _, _, o in triples:
-        if isinstance(o, ox.BlankNode) and o not in skolem:
-            skolem[o] = skolem_iri(page, hashlib.sha256(f"{page.value} {o.value}".encode()).hexdigest())
+        if type(o) is ox.BlankNode and o not in mapping:
+            mapping[o] = skolem_iri(page, hashlib.sha256(f"{page.value} {o.value}".encode()).hexdigest())
 
-    def final(term: Term) -> Term:
-        return skolem[term] if isinstance(term, ox.BlankNode) else term
-
-    result = sorted({(final(s), p, final(o)) for s, p, o in triples}, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
-    names = {node.value: iri.value for node, iri in renamed.items()}
-    names.update({node.value: iri.value for node, iri in skolem.items()})
-    return ReconciledPage(result, names)
+    result = list({(mapping.get(s, s), p, mapping.get(o, o)) for s, p, o in triples})
+    return ReconciledPage(result, {node.value: iri.value for node, iri in mapping.items()})

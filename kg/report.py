@@ -10,6 +10,7 @@ class PageOutcome:
     label: str  # the source file (and archive record) as the user knows it
     url: str | None
     blocks: int = 0
+    fast_blocks: int = 0  # blocks the fast JSON-LD path took; the rest went through pyld
     triples: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -31,12 +32,23 @@ class BuildReport:
 
     @property
     def built(self) -> int:
+        """Pages that put triples in the store, even if some of their blocks failed."""
         return sum(1 for page in self.pages if page.built)
 
     @property
+    def partly_built(self) -> int:
+        """Pages with triples from some blocks and errors from others."""
+        return sum(1 for page in self.pages if page.built and page.errors)
+
+    @property
     def failed(self) -> int:
-        """Pages with at least one error, plus sources that could not be read at all."""
-        return sum(1 for page in self.pages if page.errors) + len(self.source_errors)
+        """Pages with errors and no triples, plus sources that could not be read at all."""
+        return sum(1 for page in self.pages if page.errors and not page.built) + len(self.source_errors)
+
+    @property
+    def empty(self) -> int:
+        """Pages that neither failed nor gave a triple (JSON-LD with nothing RDF can hold, or a duplicate)."""
+        return sum(1 for page in self.pages if not page.built and not page.errors)
 
     @property
     def warnings(self) -> int:
@@ -50,6 +62,10 @@ class BuildReport:
     def blocks(self) -> int:
         return sum(page.blocks for page in self.pages)
 
+    @property
+    def fast_blocks(self) -> int:
+        return sum(page.fast_blocks for page in self.pages)
+
     def messages(self) -> list[tuple[str, str]]:
         """("error" | "warning", "file: reason") for every problem, in corpus order."""
         lines = [("error", f"{source}: {reason}") for source, reason in self.source_errors]
@@ -59,12 +75,29 @@ class BuildReport:
         return lines
 
     def summary(self) -> str:
-        kept = "" if self.committed or not self.pages and not self.source_errors else "; nothing built, previous output kept"
-        return (
-            f"{len(self.pages)} pages ({self.built} built, {self.failed} failed), {self.blocks} blocks, "
-            f"{self.triples} triples, {self.nodes} nodes, {self.warnings} warnings, {self.errors} errors "
-            f"in {self.seconds:.2f}s{kept}"
+        kept = (
+            ""
+            if self.committed or not self.pages and not self.source_errors
+            else "; nothing built, previous output kept"
         )
+        # Disjoint counts: with the unreadable sources, they add up to what the user gave.
+        counts = [f"{self.built - self.partly_built} built"]
+        if self.partly_built:
+            counts.append(f"{self.partly_built} partly built")
+        counts.append(f"{self.failed} failed")
+        if self.empty:
+            counts.append(f"{self.empty} without triples")
+        totals = ", ".join(
+            _count(number, noun)
+            for number, noun in (
+                (self.blocks, "block"),
+                (self.triples, "triple"),
+                (self.nodes, "node"),
+                (self.warnings, "warning"),
+                (self.errors, "error"),
+            )
+        )
+        return f"{_count(len(self.pages), 'page')} ({', '.join(counts)}), {totals} in {self.seconds:.2f}s{kept}"
 
     def exit_code(self, *, allow_errors: bool = False) -> int:
         """0 when everything built; 1 when something failed (unless the user accepts failures);
@@ -74,3 +107,7 @@ class BuildReport:
         if self.errors and not allow_errors:
             return 1
         return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

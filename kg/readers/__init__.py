@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,12 @@ READERS: dict[str, tuple[str, str]] = {
     ".xhtml": ("html", "kg.readers.html:read"),
     ".jsonld": ("jsonld", "kg.readers.jsonfile:read"),
     ".json": ("jsonld", "kg.readers.jsonfile:read"),
+    ".warc": ("warc", "kg.readers.warc:read"),
+    ".warc.gz": ("warc", "kg.readers.warc:read"),
 }
+# Readers that open `source.path` themselves when given no bytes: archives can be gigabytes,
+# so they stream, and the size limit applies to each record rather than to the file.
+STREAMED = frozenset({"warc"})
 
 
 @dataclass
@@ -70,20 +75,34 @@ class Page:
         return f"{self.source.name}#{self.record}" if self.record else self.source.name
 
 
-Reader = Callable[[bytes, SourceFile, BuildConfig], Iterator[Page]]
+@dataclass(frozen=True)
+class Skipped:
+    """A record of an archive that is not a page (a request, an image, a failed response): counted, not built."""
+
+    reason: str  # reads after a count, as in "5 not HTML"
+
+
+Reader = Callable[[bytes | None, SourceFile, BuildConfig], Iterator[Page | Skipped]]
+
+
+def registered_suffix(path: Path) -> str:
+    """The suffix a file is registered under: `.warc.gz` for `crawl.warc.gz`, else its last suffix."""
+    double = "".join(path.suffixes[-2:]).lower()
+    return double if double in READERS else path.suffix.lower()
 
 
 def supported(path: Path) -> bool:
-    return path.suffix.lower() in READERS
+    return registered_suffix(path) in READERS
 
 
 def reader_for(path: Path) -> tuple[str, Reader]:
     """The reader registered for a file's suffix; PageError if there is none."""
+    suffix = registered_suffix(path)
     try:
-        name, target = READERS[path.suffix.lower()]
+        name, target = READERS[suffix]
     except KeyError:
         known = ", ".join(sorted(READERS))
-        raise PageError(f"unsupported file type {path.suffix or '(none)'!r}; kg reads {known}") from None
+        raise PageError(f"unsupported file type {suffix or '(none)'!r}; kg reads {known}") from None
     module, function = target.split(":")
     return name, getattr(importlib.import_module(module), function)
 
@@ -96,6 +115,17 @@ def looks_binary(data: bytes) -> bool:
     """NUL bytes in the first 8 KB mean a binary file (UTF-16 text is recognised by its BOM)."""
     head = data[:8192]
     return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def non_empty(blocks: Iterable[Block], warnings: list[str]) -> list[Block]:
+    """The blocks that hold something; an empty one is skipped with a warning, not a failure."""
+    kept = []
+    for block in blocks:
+        if block.text.strip():
+            kept.append(block)
+        else:
+            warnings.append(f"{block.where} is empty; skipped")
+    return kept
 
 
 def fallback_url(source: SourceFile, config: BuildConfig, warnings: list[str], why: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..config import BuildConfig
 from ..errors import PageError
-from . import Block, Page, SourceFile, digest, fallback_url, looks_binary
+from . import Block, Page, SourceFile, digest, fallback_url, looks_binary, non_empty
 
 _ORIGINAL_URL = re.compile(r"^\s*\*\*Original URL:\*\*\s*<?\[?([^\s<>\]\)]+)", re.MULTILINE | re.IGNORECASE)
 # A CommonMark fence opener: up to three spaces, three or more backticks or tildes, an info string.
@@ -57,4 +57,5 @@ def read(data: bytes, source: SourceFile, config: BuildConfig) -> Iterator[Page]
     warnings: list[str] = []
     found = _ORIGINAL_URL.search(text)
     url = found.group(1) if found else fallback_url(source, config, warnings, "no **Original URL:** line")
-    yield Page(source, "dump", url, list(json_fences(text)), digest(data), len(data), markdown=text, warnings=warnings)
+    blocks = non_empty(json_fences(text), warnings)
+    yield Page(source, "dump", url, blocks, digest(data), len(data), markdown=text, warnings=warnings)

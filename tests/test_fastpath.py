@@ -1,0 +1,115 @@
+"""Differential tests: the fast JSON-LD path against pyld, the reference, on the same documents.
+
+Every document either falls back (the fast path declines it) or gives a dataset
+isomorphic to pyld's. The counts are printed: agreed, fell back, differed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.contexts import ContextLoader
+from kg.errors import JsonLdError
+from kg.expand import to_quads
+from kg.fastpath import fast_quads
+from kg.readers.dump import json_fences
+from kg.sources import example_corpus
+
+BASE = "https://glossary.example.org/area/sample/"
+LOADER = ContextLoader()
+TALLY: Counter[str] = Counter()
+
+
+def canonical(quads: list[ox.Quad]) -> set[ox.Quad]:
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
+
+
+def compare(document) -> str:
+    """'agreed', 'fell back', or 'differed', with the reference path as the judge."""
+    fast = fast_quads(document, BASE)
+    if fast is None:
+        return "fell back"
+    try:
+        reference = to_quads(document, base=BASE, loader=LOADER)
+    except JsonLdError:
+        return "differed"  # the fast path accepted what pyld rejects
+    return "agreed" if canonical(fast[0]) == canonical(reference) else "differed"
+
+
+def example_blocks() -> list[tuple[str, dict]]:
+    blocks = []
+    for page in sorted(example_corpus().glob("*.txt")):
+        for block in json_fences(page.read_text("utf-8")):
+            blocks.append((f"{page.name} {block.where}", json.loads(block.text)))
+    return blocks
+
+
+@pytest.mark.parametrize("where, document", example_blocks(), ids=lambda v: v if isinstance(v, str) else "")
+def test_example_corpus_agrees(where, document):
+    verdict = compare(document)
+    TALLY["example " + verdict] += 1
+    assert verdict == "agreed", where
+
+
+def test_seed_blocks_agree(seeds_dir: Path):
+    for page in sorted(seeds_dir.glob("*.txt")):
+        for block in json_fences(page.read_text("utf-8")):
+            assert compare(json.loads(block.text)) == "agreed", (page.name, block.where)
+
+
+TERMS = [
+    "name", "description", "headline", "text", "url", "sameAs", "image", "author", "publisher",
+    "hasPart", "isPartOf", "about", "mainEntity", "itemListElement", "item", "position",
+    "datePublished", "dateModified", "width", "height", "acceptedAnswer", "keywords", "inLanguage",
+    "mainEntityOfPage", "articleSection", "logo", "caption",
+]
+TYPES = ["Thing", "Article", "Person", "Organization", "WebPage", "CollectionPage", "FAQPage",
+         "Question", "Answer", "ListItem", "BreadcrumbList", "ImageObject", "DefinedTerm"]
+IRIS = st.sampled_from(["https://a.example/x", "https://a.example/y#frag", "/relative/path", "other", "#local",
+                        "http://schema.org/Thing", "urn:isbn:0451450523", "_:shared"])
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+SCALARS = st.one_of(
+    TEXT,
+    st.integers(min_value=-10**6, max_value=10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.sampled_from(["2026-02-25T21:36:41+00:00", "2026-02-25", "February 2026", "https://b.example/p"]),
+    st.builds(lambda v, lang: {"@value": v, "@language": lang}, TEXT, st.sampled_from(["en", "de-CH", "fr"])),
+)
+
+
+def nodes(children):
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "@id": IRIS,
+            "@type": st.one_of(st.sampled_from(TYPES), st.lists(st.sampled_from(TYPES), max_size=3)),
+            **{term: st.one_of(children, st.lists(children, max_size=3)) for term in TERMS},
+        },
+    )
+
+
+DOCUMENTS = st.recursive(SCALARS, nodes, max_leaves=12).filter(lambda d: isinstance(d, dict))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(body=DOCUMENTS, graph=st.booleans())
+def test_generated_documents_agree(body, graph):
+    document = {"@context": "https://schema.org", **({"@graph": [body]} if graph else body)}
+    verdict = compare(document)
+    TALLY["generated " + verdict] += 1
+    assert verdict != "differed", json.dumps(document, ensure_ascii=False)
+
+
+def test_report_tally(capsys):
+    with capsys.disabled():
+        print("\nfast path vs pyld:", dict(sorted(TALLY.items())))
