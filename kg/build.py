@@ -6,11 +6,13 @@ the main process is the only writer, bulk-loading them into a staging store.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,13 +24,14 @@ from .errors import PageError
 from .expand import to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
+from .incremental import PreviousPage, drop_pages, fingerprint, previous_pages, stored_fingerprint, write_fingerprint
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
-from .readers import Page, SourceFile, reader_for
+from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
-from .store import ProvenanceRecord, StagingStore, staging
+from .store import ProvenanceRecord, StagingStore, staging, store_path
 
 # The export every build leaves beside the store; the others come from `kg export`.
 BUILD_EXPORTS = ("turtle",)
@@ -46,7 +49,15 @@ class PageResult:
 
     outcome: PageOutcome
     graph: bytes  # the page's named graph, as N-Quads
-    provenance: ProvenanceRecord
+    provenance: ProvenanceRecord | None  # None for a file that gave no page at all
+
+
+@dataclass
+class FileResult:
+    """Everything one source file gave: its pages, and the archive records that were not pages."""
+
+    pages: list[PageResult]
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 class PageConverter:
@@ -104,32 +115,48 @@ class PageConverter:
         outcome.triples = len(triples)
         return outcome, triples
 
-    def convert(self, page: Page) -> PageResult:
+    def convert(self, page: Page, source_sha256: str) -> PageResult:
         outcome, triples = self.triples(page)
         graph = f"<{outcome.url}>"
         nquads = "".join([f"{s} {p} {o} {graph} .\n" for s, p, o in triples]).encode()
-        return PageResult(outcome, nquads, _record(page, outcome))
+        return PageResult(outcome, nquads, _record(page, outcome, source_sha256))
 
-    def convert_file(self, source: SourceFile) -> list[PageResult]:
-        """Every page of one file; a file that cannot be read is one failed outcome."""
+    def convert_file(self, source: SourceFile) -> FileResult:
+        """Every page of one file; what cannot be read becomes a failed outcome after the pages before it."""
+        result = FileResult([])
         try:
-            return [self.convert(page) for page in _read(source, self.config)]
+            name, reader = reader_for(source.path)
+            if name in STREAMED:  # archives: records are streamed and size-checked one by one
+                data, sha = None, file_sha256(source.path)
+            else:
+                size = source.path.stat().st_size
+                if size > self.config.max_page_bytes:
+                    raise PageError(f"file is {size} bytes, over the {self.config.max_page_bytes}-byte limit")
+                data = source.path.read_bytes()
+                sha = digest(data)
+            for item in reader(data, source, self.config):
+                if isinstance(item, Skipped):
+                    result.skipped[item.reason] += 1
+                else:
+                    result.pages.append(self.convert(item, sha))
+            return result
         except PageError as exc:
             reason = str(exc)
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or exc}"
-        return [PageResult(PageOutcome(source.name, None, errors=[reason]), b"", None)]
+        result.pages.append(PageResult(PageOutcome(source.name, None, errors=[reason]), b"", None))
+        return result
 
 
-def _read(source: SourceFile, config: BuildConfig) -> Iterator[Page]:
-    _, reader = reader_for(source.path)
-    size = source.path.stat().st_size
-    if size > config.max_page_bytes:
-        raise PageError(f"file is {size} bytes, over the {config.max_page_bytes}-byte limit")
-    yield from reader(source.path.read_bytes(), source, config)
+def file_sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
 
 
-def _record(page: Page, outcome: PageOutcome) -> ProvenanceRecord:
+def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceRecord:
     return ProvenanceRecord(
         page=outcome.url,
         source_path=page.source.name,
@@ -141,6 +168,7 @@ def _record(page: Page, outcome: PageOutcome) -> ProvenanceRecord:
         warnings=tuple(outcome.warnings),
         errors=tuple(outcome.errors),
         record=page.record,
+        source_sha256=source_sha256,
     )
 
 
@@ -152,12 +180,12 @@ def _start_worker(config: BuildConfig) -> None:
     _worker = PageConverter(config)
 
 
-def _convert_in_worker(source: SourceFile) -> list[PageResult]:
+def _convert_in_worker(source: SourceFile) -> FileResult:
     assert _worker is not None
     return _worker.convert_file(source)
 
 
-def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[list[PageResult]]:
+def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[FileResult]:
     """Converted pages file by file, in corpus order, from `jobs` worker processes."""
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         converter = PageConverter(config)
@@ -193,11 +221,20 @@ def _provenance_nquads(record: ProvenanceRecord) -> bytes:
     return "".join(f"{q.subject} {q.predicate} {q.object} <{PROVENANCE_GRAPH}> .\n" for q in record.quads()).encode()
 
 
-def _fill(stage: StagingStore, results: Iterable[list[PageResult]], total: int, report: BuildReport, progress: Progress | None) -> None:
+def _fill(
+    stage: StagingStore,
+    results: Iterable[FileResult],
+    total: int,
+    report: BuildReport,
+    owners: dict[str, str],
+    progress: Progress | None,
+) -> None:
+    """Load converted pages into the staging store; `owners` maps page URLs to the page that gave them first."""
     writer = _Writer(stage.store)
-    owners: dict[str, str] = {}  # page URL -> the page that gave it first
-    for done, file_results in enumerate(results, 1):
-        for result in file_results:
+    for done, file_result in enumerate(results, 1):
+        for reason, count in file_result.skipped.items():
+            report.skipped[reason] = report.skipped.get(reason, 0) + count
+        for result in file_result.pages:
             outcome = result.outcome
             report.pages.append(outcome)
             if result.provenance is None:
@@ -213,6 +250,37 @@ def _fill(stage: StagingStore, results: Iterable[list[PageResult]], total: int, 
         if progress:
             progress(done, total)
     writer.flush()
+
+
+def _unchanged(
+    files: list[SourceFile], previous: dict[str, list[PreviousPage]], stage: StagingStore, report: BuildReport
+) -> tuple[list[SourceFile], dict[str, str]]:
+    """Split the corpus for an incremental build: keep unchanged files' pages, drop the rest's.
+
+    Returns the files to read and the page URLs already owned by kept pages.
+    """
+    to_read: list[SourceFile] = []
+    owners: dict[str, str] = {}
+    for source in files:
+        before = previous.pop(source.name, None)
+        try:
+            current = file_sha256(source.path)
+        except OSError:
+            current = None
+        if before and current and all(page.source_sha256 == current for page in before):
+            for page in before:
+                outcome = page.outcome()
+                report.pages.append(outcome)
+                report.triples += outcome.triples
+                owners[page.url] = outcome.label
+            continue
+        if before:
+            drop_pages(stage.store, before)
+        to_read.append(source)
+    for gone in previous.values():  # sources no longer in the corpus
+        drop_pages(stage.store, gone)
+        report.removed += len(gone)
+    return to_read, owners
 
 
 def _count_nodes(store: ox.Store) -> int:
@@ -235,10 +303,13 @@ def build(
     *,
     progress: Progress | None = None,
     jobs: int | None = None,
+    full: bool = False,
 ) -> BuildReport:
     """Build the corpus named by `sources` (default: the bundled example) into `config.output`.
 
-    The previous store and exports stay untouched unless at least one page builds.
+    With a store already in the build folder the build is incremental (unchanged files are
+    not read again) unless `full` is set or the settings changed. The previous store and
+    exports stay untouched unless at least one page builds.
     """
     config = config or BuildConfig()
     jobs = jobs or min(os.cpu_count() or 1, 2)
@@ -246,9 +317,22 @@ def build(
     corpus = find_sources(sources)
     report = BuildReport(source_errors=list(corpus.problems))
     output = Path(config.output)
-    with staging(output) as stage:
-        _fill(stage, convert_files(corpus.files, config, jobs), len(corpus.files), report, progress)
+    live = store_path(output)
+    report.had_previous = live.is_dir()
+    settings = fingerprint(config)
+    previous: dict[str, list[PreviousPage]] | None = None
+    if report.had_previous and not full:
+        live_store = ox.Store.read_only(str(live))
+        if stored_fingerprint(live_store) == settings:
+            previous = previous_pages(live_store)
+        del live_store
+    with staging(output, from_live=previous is not None) as stage:
+        files, owners = corpus.files, {}
+        if previous is not None:
+            files, owners = _unchanged(files, previous, stage, report)
+        _fill(stage, convert_files(files, config, jobs), len(files), report, owners, progress)
         if report.built:
+            write_fingerprint(stage.store, settings)
             derive_concepts(stage.store)
             report.nodes = _count_nodes(stage.store)
             for name in BUILD_EXPORTS:

@@ -85,6 +85,8 @@ class ContextLoader:
             if url not in self._fetched:
                 self._fetched[url] = self._fetch(url)
             return _remote_document(url, self._fetched[url], static=False)
+        if not url.lower().startswith(("http://", "https://")):
+            raise RemoteContextRefused(f"context {url} is not mapped to a file; map it with --context {url}=FILE")
         raise RemoteContextRefused(
             f"remote context {url} refused: kg builds offline; map it to a local file "
             f"with --context {url}=FILE or allow fetching with --allow-remote-contexts"

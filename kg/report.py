@@ -11,6 +11,7 @@ class PageOutcome:
     url: str | None
     blocks: int = 0
     fast_blocks: int = 0  # blocks the fast JSON-LD path took; the rest went through pyld
+    reused: bool = False  # an incremental build kept this page's graph without reading it
     triples: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -28,7 +29,11 @@ class BuildReport:
     nodes: int = 0
     seconds: float = 0.0
     committed: bool = False
+    had_previous: bool = False  # a store was there before this build
     exports: list[str] = field(default_factory=list)
+    # Incremental builds: pages whose source was unchanged (not re-read), and graphs dropped.
+    removed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # archive records that are not pages, by reason
 
     @property
     def built(self) -> int:
@@ -63,8 +68,8 @@ class BuildReport:
         return sum(page.blocks for page in self.pages)
 
     @property
-    def fast_blocks(self) -> int:
-        return sum(page.fast_blocks for page in self.pages)
+    def unchanged(self) -> int:
+        return sum(1 for page in self.pages if page.reused)
 
     def messages(self) -> list[tuple[str, str]]:
         """("error" | "warning", "file: reason") for every problem, in corpus order."""
@@ -75,11 +80,9 @@ class BuildReport:
         return lines
 
     def summary(self) -> str:
-        kept = (
-            ""
-            if self.committed or not self.pages and not self.source_errors
-            else "; nothing built, previous output kept"
-        )
+        kept = ""
+        if not self.committed:
+            kept = "; nothing built, previous output kept" if self.had_previous else "; nothing built"
         # Disjoint counts: with the unreadable sources, they add up to what the user gave.
         counts = [f"{self.built - self.partly_built} built"]
         if self.partly_built:
@@ -98,6 +101,18 @@ class BuildReport:
             )
         )
         return f"{_count(len(self.pages), 'page')} ({', '.join(counts)}), {totals} in {self.seconds:.2f}s{kept}"
+
+    def details(self) -> str:
+        """How the work was done: which JSON-LD path took the blocks, what an incremental build reused."""
+        read = [page for page in self.pages if not page.reused]
+        fast = sum(page.fast_blocks for page in read)
+        text = f"JSON-LD: {fast} blocks by the fast path, {sum(page.blocks for page in read) - fast} by pyld"
+        if self.unchanged or self.removed:
+            text += f"; incremental: {self.unchanged} pages unchanged, {len(read)} read, {self.removed} removed"
+        if self.skipped:
+            reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items()))
+            text += f"; skipped {_count(sum(self.skipped.values()), 'archive record')} ({reasons})"
+        return text
 
     def exit_code(self, *, allow_errors: bool = False) -> int:
         """0 when everything built; 1 when something failed (unless the user accepts failures);

@@ -73,6 +73,7 @@ class ProvenanceRecord:
     warnings: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     record: str | None = None
+    source_sha256: str = ""  # of the whole source file: what an incremental build compares
 
     def quads(self) -> Iterator[ox.Quad]:
         subject = ox.NamedNode(self.page)
@@ -85,6 +86,8 @@ class ProvenanceRecord:
         if self.record:
             yield add(str(KG.record), ox.Literal(self.record))
         yield add(str(KG.sha256), ox.Literal(self.sha256))
+        if self.source_sha256:
+            yield add(str(KG.sourceSha256), ox.Literal(self.source_sha256))
         yield add(str(KG.byteSize), ox.Literal(self.size))
         yield add(str(KG.reader), ox.Literal(self.reader))
         yield add(str(KG.blockCount), ox.Literal(self.blocks))
@@ -99,7 +102,7 @@ class ProvenanceRecord:
 class StagingStore:
     """A store being built beside the live one; `commit()` swaps it in, `discard()` drops it."""
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, *, from_live: bool = False) -> None:
         self.output = Path(output)
         self.output.mkdir(parents=True, exist_ok=True)
         # One writer per build folder: a second concurrent build would sweep the
@@ -113,6 +116,11 @@ class StagingStore:
         _recover(self.output)
         self.folder = self.output / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
         self.folder.mkdir()
+        live = self.output / STORE_DIR
+        if from_live and live.is_dir():
+            # An incremental build starts from a checkpoint of the live store (hard
+            # links, so it is quick) and edits that; the live store is never written.
+            ox.Store.read_only(str(live)).backup(str(self.folder / STORE_DIR))
         self.store = ox.Store(str(self.folder / STORE_DIR))
 
     def add_page(self, graph: str, triples: Iterable[tuple], record: ProvenanceRecord) -> None:
@@ -159,9 +167,9 @@ def _sweep(output: Path) -> None:
 
 
 @contextmanager
-def staging(output: Path) -> Iterator[StagingStore]:
-    """A staging store that is discarded unless the block commits it."""
-    stage = StagingStore(output)
+def staging(output: Path, *, from_live: bool = False) -> Iterator[StagingStore]:
+    """A staging store (empty, or a copy of the live one) that is discarded unless the block commits it."""
+    stage = StagingStore(output, from_live=from_live)
     try:
         yield stage
     finally:

@@ -1,0 +1,110 @@
+"""Incremental builds: what the live store was built from, and what has changed since.
+
+A source file whose sha256 is what the provenance graph recorded is not read again:
+its pages' graphs are kept as they are. Changed files replace their pages' graphs,
+files that are gone take their graphs with them, and any change to what shapes the
+conversion (kg's version, context mappings, --base-url) makes the build a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .config import BuildConfig
+from .namespaces import KG, PROVENANCE_GRAPH
+from .report import PageOutcome
+
+_PROV = ox.NamedNode(PROVENANCE_GRAPH)
+BUILD_NODE = ox.NamedNode("urn:kg:build")
+_FINGERPRINT = ox.NamedNode(str(KG.fingerprint))
+
+
+@dataclass
+class PreviousPage:
+    """A page of the live store, as its provenance record describes it."""
+
+    url: str
+    source: str = ""
+    source_sha256: str = ""
+    record: str | None = None
+    blocks: int = 0
+    triples: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def outcome(self) -> PageOutcome:
+        """The outcome a full build would report for this unchanged page."""
+        label = f"{self.source}#{self.record}" if self.record else self.source
+        return PageOutcome(label, self.url, blocks=self.blocks, triples=self.triples,
+                           warnings=list(self.warnings), errors=list(self.errors), reused=True)
+
+
+def fingerprint(config: BuildConfig) -> str:
+    """What, besides the files, decides how pages convert; a change forces a full build."""
+    from . import __version__  # at call time: kg has finished loading by then
+
+    contexts = {}
+    for url, path in sorted(config.context_files.items()):
+        try:
+            contexts[url] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else str(path)
+        except OSError:
+            contexts[url] = "unreadable"
+    settings = {"kg": __version__, "contexts": contexts, "base_url": config.base_url,
+                "remote": config.allow_remote_contexts}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def stored_fingerprint(store: ox.Store) -> str | None:
+    for quad in store.quads_for_pattern(BUILD_NODE, _FINGERPRINT, None, _PROV):
+        return quad.object.value
+    return None
+
+
+def write_fingerprint(store: ox.Store, value: str) -> None:
+    for quad in list(store.quads_for_pattern(BUILD_NODE, _FINGERPRINT, None, _PROV)):
+        store.remove(quad)
+    store.add(ox.Quad(BUILD_NODE, _FINGERPRINT, ox.Literal(value), _PROV))
+
+
+_FIELDS = {
+    str(KG.sourcePath): "source",
+    str(KG.sourceSha256): "source_sha256",
+    str(KG.record): "record",
+    str(KG.blockCount): "blocks",
+    str(KG.tripleCount): "triples",
+}
+
+
+def previous_pages(store: ox.Store) -> dict[str, list[PreviousPage]]:
+    """The live store's pages, grouped by the source file they came from."""
+    pages: dict[str, PreviousPage] = {}
+    for quad in store.quads_for_pattern(None, None, None, _PROV):
+        if quad.subject == BUILD_NODE:
+            continue
+        page = pages.setdefault(quad.subject.value, PreviousPage(quad.subject.value))
+        predicate, value = quad.predicate.value, quad.object.value
+        if predicate in _FIELDS:
+            name = _FIELDS[predicate]
+            setattr(page, name, int(value) if name in ("blocks", "triples") else value)
+        elif predicate == str(KG.warning):
+            page.warnings.append(value)
+        elif predicate == str(KG.error):
+            page.errors.append(value)
+    by_source: dict[str, list[PreviousPage]] = {}
+    for page in sorted(pages.values(), key=lambda p: p.url):
+        by_source.setdefault(page.source, []).append(page)
+    return by_source
+
+
+def drop_pages(store: ox.Store, pages: list[PreviousPage]) -> None:
+    """Remove the graphs and provenance records of pages about to be rebuilt or gone."""
+    for page in pages:
+        node = ox.NamedNode(page.url)
+        if store.contains_named_graph(node):
+            store.remove_graph(node)
+        for quad in list(store.quads_for_pattern(node, None, None, _PROV)):
+            store.remove(quad)
