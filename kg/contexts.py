@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import urllib.error
+import urllib.parse
 import urllib.request
 from importlib import resources
 from pathlib import Path
@@ -110,9 +112,11 @@ class ContextLoader:
             raise RemoteContextRefused(f"context {url} is mapped to {path}, which is not JSON: {exc}") from None
 
     def _fetch(self, url: str) -> Any:
+        """GET one context from the host the page named: bounded in time and size, no redirects elsewhere."""
+        opener = urllib.request.build_opener(_SameHostRedirects(url))
         request = urllib.request.Request(url, headers={"Accept": "application/ld+json, application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 body = response.read(self.max_bytes + 1)
         except OSError as exc:
             raise RemoteContextRefused(f"remote context {url} could not be fetched: {exc}") from None
@@ -122,3 +126,15 @@ class ContextLoader:
             return json.loads(body)
         except ValueError as exc:
             raise RemoteContextRefused(f"remote context {url} is not JSON: {exc}") from None
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only within the host the page named; anything else is refused."""
+
+    def __init__(self, url: str) -> None:
+        self.host = urllib.parse.urlsplit(url).netloc.lower()
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913 (urllib's signature)
+        if urllib.parse.urlsplit(newurl).netloc.lower() != self.host:
+            raise urllib.error.URLError(f"redirect to another host ({newurl}) refused")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
