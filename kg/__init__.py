@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+__version__ = "0.1.0"
+
 from .build import build
 from .config import BuildConfig
-from .errors import ExportError, JsonBlockError, JsonLdError, KgError, PageError, RemoteContextRefused, SourceError, StoreError
+from .errors import (
+    ExportError,
+    JsonBlockError,
+    JsonLdError,
+    KgError,
+    PageError,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    RemoteContextRefused,
+    RuleError,
+    SourceError,
+    StoreError,
+)
 from .export import EXPORTERS, export
+from .query import KnowledgeGraph, open_graph
 from .report import BuildReport
 from .store import open_store
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BuildConfig",
@@ -19,11 +33,17 @@ __all__ = [
     "JsonBlockError",
     "JsonLdError",
     "KgError",
+    "KnowledgeGraph",
     "PageError",
+    "QueryError",
+    "QuerySyntaxError",
+    "QueryTimeout",
     "RemoteContextRefused",
+    "RuleError",
     "SourceError",
     "StoreError",
     "build",
     "export",
+    "open_graph",
     "open_store",
 ]

@@ -74,16 +74,19 @@ def main():
 @click.option("--allow-remote-contexts", is_flag=True, help="Fetch remote @contexts that are not mapped (off by default: builds are offline).")
 @click.option("--base-url", metavar="URL", help="Place pages that name no URL of their own under this URL.")
 @click.option("--allow-errors", is_flag=True, help="Exit 0 even when some pages failed (they are still reported).")
+@click.option("--full", is_flag=True, help="Read every file again, even those unchanged since the last build.")
+@click.option("-j", "--jobs", type=click.IntRange(1), help="Worker processes for large corpora (default: up to 2).")
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
 @user_errors
-def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, verbose):
+def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, full, jobs, verbose):
     """Build SOURCES (files, folders, globs; default: the bundled example) into the build folder.
 
     \b
     Example:
         kg build ../shared/seeds -o output
     Each page becomes a named graph (its IRI is the page URL) with a provenance
-    record; the store is replaced only when the build completes.
+    record; the store is replaced only when the build completes. A second build
+    into the same folder reads only the files that changed (--full reads all).
     """
     from .build import build as run_build
 
@@ -100,7 +103,7 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
         bar.update(1)
 
     try:
-        report = run_build(list(sources) or None, config, progress=progress)
+        report = run_build(list(sources) or None, config, progress=progress, full=full, jobs=jobs)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -115,6 +118,7 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
         if limit is not None and shown[level] > limit:
             click.echo(f"... {shown[level] - limit} more {level}s (use -v, or see the provenance graph)", err=True)
     click.echo(report.summary(), err=True)
+    click.echo(report.details(), err=True)
     for path in report.exports:
         click.echo(f"wrote {path}", err=True)
     sys.exit(report.exit_code(allow_errors=allow_errors))
@@ -153,3 +157,171 @@ def export(output, format_name, graph, destination):
     path = Path(destination) if destination else output / chosen.filename
     run_export(store, chosen.name, path, graph=graph)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
+
+
+@main.command()
+@output_option
+@click.option("--around", metavar="LABEL", help="Draw only the neighbourhood of this concept.")
+@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --around: how many relations away a concept may be.")
+@click.option("--max-nodes", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Keep only the N most central concepts (PageRank); 0 keeps all. The page says when it is cut.")
+@click.option("--to", "destination", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the page here instead of OUTPUT/graph.html.")
+@user_errors
+def view(output, around, depth, max_nodes, destination):
+    """Draw the concept network as one interactive HTML page that works offline.
+
+    \b
+    Example:
+        kg view --around "Peer to Peer" --depth 2 --to p2p.html
+    Hover a concept for its definition, click it to open its page; the search
+    box finds a concept by label and the area menu shows one area.
+    """
+    from .view import write_view
+
+    result = write_view(output, destination, around=around, depth=depth, max_nodes=max_nodes or None)
+    if result.note:
+        click.echo(result.note, err=True)
+    concepts = f"{result.nodes} concept{'' if result.nodes == 1 else 's'}"
+    relations = f"{result.edges} relation{'' if result.edges == 1 else 's'}"
+    click.echo(f"wrote {result.path} ({concepts}, {relations}); open {result.path.resolve().as_uri()}", err=True)
+
+
+@main.command("path")
+@output_option
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@click.option("--all", "all_shortest", is_flag=True, help="Print every shortest path, one a line.")
+@user_errors
+def path_command(output, source, target, all_shortest):
+    """Print the shortest chain of relations between two concepts.
+
+    FROM and TO are labels, matched case-insensitively; a unique prefix is
+    enough, and "Label (kind)" or the concept's IRI picks one of several
+    concepts with the same label.
+
+    \b
+    Example:
+        kg path "Peer to Peer" "Lightning Network"
+    """
+    from .network import concept_paths, find_concept, format_path, load_network
+
+    graph = load_network(output)
+    start, end = find_concept(graph, source), find_concept(graph, target)
+    paths = concept_paths(graph, start, end, all_shortest=all_shortest)
+    for hops in paths:
+        click.echo(format_path(graph, hops) or graph.nodes[start]["label"])
+    hops = len(paths[0])
+    shown = f"{len(paths)} shortest paths" if all_shortest else "shortest path"
+    click.echo(f"{shown}: {hops} hop{'s' if hops != 1 else ''}", err=True)
+
+
+@main.command()
+@output_option
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many concepts and bridges to list.")
+@user_errors
+def stats(output, top):
+    """Summarize the concept network: kinds, central concepts, communities, bridges.
+
+    \b
+    Example:
+        kg stats -o output --top 5
+    PageRank and degree are computed on the undirected network; communities
+    are networkx's Louvain communities (seed 0, so runs agree); a bridge is a
+    relation between two communities.
+    """
+    from .network import load_network, summarize
+
+    click.echo(summarize(load_network(output), top=top).report())
+
+
+def _result_formats() -> list[str]:
+    from .query import RESULT_FORMATS
+
+    return list(RESULT_FORMATS)
+
+
+@main.command("query")
+@click.argument("name", required=False, metavar="NAME|FILE.rq")
+@output_option
+@click.option("-e", "--expression", metavar="SPARQL", help="Run this SPARQL text instead of a named query.")
+@click.option("-f", "--format", "format_name", type=click.Choice(_result_formats()), metavar="FORMAT",
+              help="SELECT/ASK: table (default), csv, tsv, json, xml (the W3C result formats). "
+                   "CONSTRUCT/DESCRIBE: turtle (default), ntriples, nquads, trig, jsonld, rdfxml.")
+@click.option("--bind", "bindings", multiple=True, metavar="NAME=VALUE",
+              help="Give a parameter a value: an IRI (<...>, https://..., skos:Concept) or else a literal; "
+                   "a quoted value is a Turtle literal (\"5\"^^xsd:integer). Repeatable.")
+@click.option("--list", "list_only", is_flag=True, help="List the query library: names, descriptions, parameters.")
+@click.option("--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="A folder of your own .rq files, used beside (and before) the shipped library.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Stop a query that runs longer than this; 0 for no limit.")
+@user_errors
+def query_command(name, output, expression, format_name, bindings, list_only, queries_dir, timeout):
+    """Ask the knowledge graph: a query of the library by NAME, a FILE.rq, or -e SPARQL.
+
+    \b
+    Example:
+        kg query definitions-of --bind 'area=Peer to Peer' -f csv
+    Every graph is the default graph, and kg's prefixes are declared (schema:,
+    skos:, kg:, kgg: ...); the concept layer is the graph kgg:concepts.
+    `kg query --list` shows the library.
+    """
+    import shutil
+
+    from .query import (
+        LibraryQuery,
+        check_bindings,
+        find_query,
+        format_answer,
+        library,
+        library_listing,
+        parse_bindings,
+        run_in_child,
+        store_dir,
+    )
+
+    if list_only:
+        click.echo(library_listing(library(queries_dir)))
+        return
+    if (name is None) == (expression is None):
+        raise click.UsageError("give one query: a NAME from `kg query --list`, a FILE.rq, or -e 'SPARQL'")
+    chosen = find_query(name, queries_dir) if expression is None else LibraryQuery.from_text("-e", expression, "-e")
+    terms = parse_bindings(bindings)
+    check_bindings(chosen, terms)
+    answer = run_in_child(store_dir(output), chosen.text, terms, timeout=timeout)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    click.echo(format_answer(answer, format_name, width=width), nl=False)
+
+
+@main.command("link")
+@output_option
+@click.option("--skip", multiple=True, metavar="RULE", help="Leave out a rule by name (label-containment); repeatable.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="A folder of .ru files: each replaces the shipped rule of the same file name (an empty "
+                   "file switches it off), the others run in file-name order among them.")
+@click.option("--list", "list_only", is_flag=True, help="List the rules in the order they run, and stop.")
+@click.option("-v", "--verbose", is_flag=True, help="Show how long each rule took.")
+@user_errors
+def link_command(output, skip, rules_dir, list_only, verbose):
+    """Derive the concept layer again from the pages in the store, with the rules of queries/rules/.
+
+    \b
+    Example:
+        kg link --skip label-containment
+    `kg build` runs the same rules; `kg link` reruns them on an existing build
+    (after you change a rule or its settings) and rewrites the build's exports.
+    """
+    from .link import load_rules, relink
+
+    if list_only:
+        for rule in load_rules(rules_dir, skip=skip):
+            click.echo(f"{rule.filename:28} {rule.title}")
+        return
+    report = relink(output, rules_dir=rules_dir, skip=skip)
+    if verbose:
+        for filename, seconds in report.timings:
+            click.echo(f"{filename:28} {seconds * 1000:8.1f} ms", err=True)
+    click.echo(report.summary(), err=True)

@@ -76,5 +76,9 @@ class NoPath(KgError):
     """Two concepts lie in parts of the network that no relation connects."""
 
 
+class EmptyNetwork(KgError):
+    """The store holds no concept layer to draw or walk."""
+
+
 class ViewError(KgError):
-    """The interactive page cannot be made (no concepts to draw, vis-network files missing)."""
+    """The interactive page cannot be made (vis-network's files are missing or unusable)."""

@@ -42,6 +42,11 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("trig", "graph.trig", "TriG: every named graph, with provenance", "kg.export:write_trig"),
         Exporter("nquads", "graph.nq", "N-Quads: every named graph, with provenance", "kg.export:write_nquads"),
         Exporter("jsonld", "graph.jsonld", "JSON-LD (expanded): every named graph, with provenance", "kg.export:write_jsonld"),
+        Exporter("graphml", "graph.graphml", "GraphML: the concept network (Cytoscape, yEd, Gephi)",
+                 "kg.network:write_graphml"),
+        Exporter("gexf", "graph.gexf", "GEXF: the concept network (Gephi)", "kg.network:write_gexf"),
+        Exporter("csv", "graph.csv", "CSV: the concept network as an edge table, labels first (spreadsheets)",
+                 "kg.network:write_csv"),
     )
 }
 

@@ -1,0 +1,544 @@
+"""The concept network: the concept layer of the store as a networkx graph, and what to ask of it.
+
+`concept_graph(store)` reads the named graph `urn:kg:graph:concepts` (written by
+kg.link) with SPARQL into an `nx.DiGraph`:
+
+- one node per concept IRI, with `kind` (area, definition, term, facet, page),
+  `label`, `definition`, `url` (the page to open for it: the IRI itself when it is
+  an http(s) URL, else the first page asserting it), `sources` (every page that
+  asserts it), and for facets `question`;
+- one edge per related pair, with `relation`. A `skos:broader` / `skos:narrower`
+  pair is one edge, drawn from the broader concept to the narrower one with
+  relation "narrower"; `skos:related` in both directions is one edge too. When a
+  pair has several relations the hierarchical one is kept.
+
+Edges have a direction because hierarchy has one, but paths, centrality and
+communities use the undirected view: a path may go down from an area to a
+definition and up again to another area that holds it.
+
+A store built before the concept layer existed has an empty network: `kg link`
+derives the layer in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice, pairwise
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+import networkx as nx
+import pyoxigraph as ox
+
+from .errors import AmbiguousConcept, EmptyNetwork, ExportError, NoPath, UnknownConcept
+from .namespaces import CONCEPTS_GRAPH, KG, RDF, SKOS
+
+# Relations read in the other direction when a path walks an edge backwards.
+INVERSE_RELATION = {"narrower": "broader", "broader": "narrower", "facet": "facet of"}
+# When one pair of concepts has several relations, the lower rank wins.
+_RELATION_RANK = {"narrower": 0, "facet": 1, "related": 2}
+# Predicates between concept nodes that are bookkeeping, not relations: kg:source
+# points at the asserting page, which is itself a concept when it is an area page;
+# transitive closures would only add shortcuts over the edges already drawn.
+_NOT_RELATIONS = {
+    str(KG.source),
+    str(KG.kind),
+    str(RDF.type),
+    str(SKOS.inScheme),
+    str(SKOS.topConceptOf),
+    str(SKOS.hasTopConcept),
+    str(SKOS.broaderTransitive),
+    str(SKOS.narrowerTransitive),
+}
+# Navigation pages (the site's home, its index of areas) join everything to
+# everything; a path goes through one only when nothing else connects the two ends.
+NAVIGATION_KIND = "page"
+# At most this many shortest paths are compared (or printed by --all).
+_MAX_PATHS = 1000
+# Above this many nodes, a community is split again before it is laid out.
+_LAYOUT_CHUNK = 350
+
+_PREFIXES = f"PREFIX skos: <{SKOS}> PREFIX kg: <{KG}>\n"
+
+_NODES_QUERY = (
+    _PREFIXES
+    + f"""
+SELECT ?concept (MIN(STR(?k)) AS ?kind) (MIN(STR(?l)) AS ?label) (MIN(STR(?d)) AS ?definition)
+       (MIN(STR(?q)) AS ?question) (MIN(STR(?a)) AS ?answer)
+WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{
+  ?concept kg:kind ?k .
+  OPTIONAL {{ ?concept skos:prefLabel ?l }}
+  OPTIONAL {{ ?concept skos:definition ?d }}
+  OPTIONAL {{ ?concept kg:question ?q }}
+  OPTIONAL {{ ?concept kg:answer ?a }}
+}} }}
+GROUP BY ?concept
+"""
+)
+
+_SOURCES_QUERY = (
+    _PREFIXES
+    + f"""
+SELECT ?concept ?source WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{ ?concept kg:kind ?k ; kg:source ?source }} }}
+"""
+)
+
+_EDGES_QUERY = (
+    _PREFIXES
+    + f"""
+SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{
+  ?o kg:kind ?ko . ?s ?p ?o . ?s kg:kind ?ks .
+  FILTER(?s != ?o && ?p NOT IN ({", ".join(f"<{iri}>" for iri in sorted(_NOT_RELATIONS))}))
+}} }}
+"""
+)
+
+# -- reading the store ---------------------------------------------------------
+
+
+def _web_url(value: str | None) -> str | None:
+    """`value` when it is an http(s) URL a browser may open, else None."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _local_name(iri: str) -> str:
+    return re.split(r"[#/:]", iri.rstrip("/#"))[-1] or iri
+
+
+def _relation(predicate: str) -> tuple[str, bool]:
+    """The relation name of a predicate, and whether the edge must be reversed."""
+    if predicate == str(SKOS.broader):
+        return "narrower", True
+    if predicate == str(KG.facet):
+        return "facet", False
+    return _local_name(predicate), False
+
+
+def _add_relation(graph: nx.DiGraph, source: str, target: str, relation: str) -> None:
+    """Add one edge per pair of concepts, keeping the better-ranked relation."""
+    for u, v in ((source, target), (target, source)):
+        if graph.has_edge(u, v):
+            current = graph.edges[u, v]["relation"]
+            if _RELATION_RANK.get(relation, 9) < _RELATION_RANK.get(current, 9):
+                graph.remove_edge(u, v)
+                break
+            return
+    graph.add_edge(source, target, relation=relation)
+
+
+def _value(row: ox.QuerySolution, name: str) -> str | None:
+    term = row[name]
+    return term.value if term is not None else None
+
+
+def _rows(store: ox.Store, query: str, *names: str) -> list[tuple[str | None, ...]]:
+    """The rows of a SELECT as tuples of strings, sorted (SPARQL's ORDER BY is far slower than Python's sort)."""
+    return sorted(
+        (tuple(_value(row, name) for name in names) for row in store.query(query)),
+        key=lambda row: tuple(value or "" for value in row),
+    )
+
+
+def concept_graph(store: ox.Store) -> nx.DiGraph:
+    """The concept network of a store (see the module docstring for its attributes)."""
+    graph = nx.DiGraph()
+    for iri, kind, label, definition, question, answer in _rows(
+        store, _NODES_QUERY, "concept", "kind", "label", "definition", "question", "answer"
+    ):
+        graph.add_node(
+            iri,
+            kind=kind or "concept",
+            label=label or _local_name(iri),
+            definition=definition or answer or "",
+            question=question or "",
+            url=_web_url(iri),
+            sources=[],
+        )
+    for iri, source in _rows(store, _SOURCES_QUERY, "concept", "source"):
+        graph.nodes[iri]["sources"].append(source)
+    for attributes in graph.nodes.values():
+        attributes["url"] = attributes["url"] or next(filter(None, map(_web_url, attributes["sources"])), None)
+    for source, predicate, target in _rows(store, _EDGES_QUERY, "s", "p", "o"):
+        relation, reverse = _relation(predicate)
+        if reverse:
+            source, target = target, source
+        _add_relation(graph, source, target, relation)
+    return graph
+
+
+def load_network(output: Path | str) -> nx.DiGraph:
+    """The concept network of a build folder's store; EmptyNetwork when it has no concept."""
+    from .store import open_store
+
+    graph = concept_graph(open_store(output))
+    if graph.number_of_nodes() == 0:
+        raise EmptyNetwork(
+            f"the store in {output}/ holds no concepts: its pages give none, or it was built before the concept "
+            f"layer existed (run `kg link -o {output}`)"
+        )
+    return graph
+
+
+# -- naming concepts -----------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def describe(graph: nx.DiGraph, node: str) -> str:
+    """How a concept is named to a user: its label and kind, e.g. "State Channels (area)"."""
+    attributes = graph.nodes[node]
+    return f"{attributes['label']} ({attributes['kind']})"
+
+
+def _sorted_by_label(graph: nx.DiGraph, nodes: Iterable[str]) -> list[str]:
+    return sorted(nodes, key=lambda n: (_normal(graph.nodes[n]["label"]), graph.nodes[n]["kind"], n))
+
+
+def find_concept(graph: nx.DiGraph, text: str) -> str:
+    """The one concept `text` names: an IRI, a label (any case), "Label (kind)", or a unique prefix.
+
+    Raises AmbiguousConcept listing the candidates, or UnknownConcept listing the closest labels.
+    """
+    if text in graph:
+        return text
+    wanted = _normal(text)
+    qualified = re.fullmatch(r"(.*\S)\s*\(([^()]+)\)", wanted)
+    candidates = list(graph.nodes)
+    if qualified and any(_normal(kind) == qualified.group(2) for _, kind in graph.nodes(data="kind")):
+        wanted, kind = qualified.groups()
+        candidates = [n for n in candidates if _normal(graph.nodes[n]["kind"]) == kind]
+    labels = {n: _normal(graph.nodes[n]["label"]) for n in candidates}
+    for matches in (
+        [n for n, label in labels.items() if label == wanted],
+        [n for n, label in labels.items() if label.startswith(wanted)],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise AmbiguousConcept(text, [describe(graph, n) for n in _sorted_by_label(graph, matches)])
+    close = difflib.get_close_matches(wanted, set(labels.values()), n=5, cutoff=0.6)
+    close += sorted(label for label in set(labels.values()) if wanted in label and label not in close)
+    shown = [describe(graph, n) for n in _sorted_by_label(graph, (n for n, label in labels.items() if label in close))]
+    raise UnknownConcept(text, shown[:8])
+
+
+# -- paths ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a path, with the relation read in the direction of travel."""
+
+    source: str
+    relation: str
+    target: str
+
+
+def _hop(graph: nx.DiGraph, source: str, target: str) -> Hop:
+    if graph.has_edge(source, target):
+        return Hop(source, graph.edges[source, target]["relation"], target)
+    relation = graph.edges[target, source]["relation"]
+    return Hop(source, INVERSE_RELATION.get(relation, relation), target)
+
+
+def concept_paths(graph: nx.DiGraph, source: str, target: str, *, all_shortest: bool = False) -> list[list[Hop]]:
+    """The shortest path(s) between two concepts, as hops; NoPath when they are not connected.
+
+    Navigation pages (kind "page") are avoided unless no path exists without them. Among
+    paths of the same length, those with more hierarchical hops (narrower, broader) come
+    first, then by label, so the answer does not depend on the order of the store.
+    """
+    undirected = graph.to_undirected(as_view=True)
+    ends = {source, target}
+    without_navigation = nx.subgraph_view(
+        undirected, filter_node=lambda n: n in ends or graph.nodes[n]["kind"] != NAVIGATION_KIND
+    )
+    for candidate in (without_navigation, undirected):
+        try:
+            found = [
+                [_hop(graph, u, v) for u, v in pairwise(nodes)]
+                for nodes in islice(nx.all_shortest_paths(candidate, source, target), _MAX_PATHS)
+            ]
+        except nx.NetworkXNoPath:
+            continue
+        found.sort(
+            key=lambda hops: (
+                sum(hop.relation not in ("narrower", "broader") for hop in hops),
+                [graph.nodes[hop.target]["label"] for hop in hops],
+            )
+        )
+        return found if all_shortest else found[:1]
+    raise NoPath(f"no path between {describe(graph, source)} and {describe(graph, target)}: they are not connected")
+
+
+def format_path(graph: nx.DiGraph, hops: list[Hop]) -> str:
+    """One line: Peer to Peer --narrower--> Peer-to-Peer Order Books --broader--> ..."""
+    if not hops:
+        return ""
+    parts = [graph.nodes[hops[0].source]["label"]]
+    for hop in hops:
+        parts.append(f"--{hop.relation}--> {graph.nodes[hop.target]['label']}")
+    return " ".join(parts)
+
+
+# -- centrality, communities, subgraphs ----------------------------------------
+
+
+def centrality(graph: nx.Graph) -> dict[str, float]:
+    """PageRank of every concept over the undirected network (hubs score high whichever way edges point)."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    return nx.pagerank(nx.Graph(graph))
+
+
+def communities(graph: nx.Graph, *, seed: int = 0) -> list[set[str]]:
+    """Louvain communities of the undirected network, largest first (deterministic for a seed)."""
+    if graph.number_of_nodes() == 0:
+        return []
+    found = nx.community.louvain_communities(nx.Graph(graph), seed=seed)
+    return sorted(found, key=lambda members: (-len(members), min(members)))
+
+
+def _by_rank(graph: nx.Graph, nodes: Iterable[str], rank: dict[str, float]) -> list[str]:
+    return sorted(nodes, key=lambda n: (-rank.get(n, 0.0), _normal(graph.nodes[n]["label"]), n))
+
+
+def neighbourhood(graph: nx.DiGraph, center: str, depth: int) -> nx.DiGraph:
+    """The concepts at most `depth` hops from `center` (either direction), with their relations."""
+    reached = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center, cutoff=depth)
+    return graph.subgraph(reached).copy()
+
+
+def most_central(graph: nx.DiGraph, limit: int, rank: dict[str, float] | None = None) -> nx.DiGraph:
+    """The `limit` concepts with the highest PageRank, with the relations among them."""
+    if graph.number_of_nodes() <= limit:
+        return graph
+    rank = rank if rank is not None else centrality(graph)
+    return graph.subgraph(_by_rank(graph, graph.nodes, rank)[:limit]).copy()
+
+
+@dataclass
+class Community:
+    name: str  # the label of its most central member
+    members: list[str]  # most central first
+
+
+@dataclass
+class Bridge:
+    hop: Hop
+    communities: tuple[int, int]  # indexes into NetworkStats.communities
+
+
+@dataclass
+class NetworkStats:
+    """What `kg stats` prints; `report()` is that text."""
+
+    kinds: Counter
+    relations: Counter
+    components: int
+    by_pagerank: list[tuple[str, float]]
+    by_degree: list[tuple[str, int]]
+    communities: list[Community]
+    bridges: list[Bridge]
+    bridge_count: int
+    labels: dict[str, str]
+
+    def report(self) -> str:
+        def counts(counter: Counter) -> str:
+            return ", ".join(f"{name} {count}" for name, count in sorted(counter.items(), key=lambda i: (-i[1], i[0])))
+
+        lines = [f"concepts: {sum(self.kinds.values())} ({counts(self.kinds)})"]
+        lines.append(f"relations: {sum(self.relations.values())} ({counts(self.relations)})")
+        lines.append(f"connected components: {self.components}")
+        lines.append("most central (PageRank):")
+        lines += [f"  {score:.4f}  {self.labels[node]}" for node, score in self.by_pagerank]
+        lines.append("most connected (degree):")
+        lines += [f"  {degree:6d}  {self.labels[node]}" for node, degree in self.by_degree]
+        lines.append(f"communities (Louvain): {len(self.communities)}")
+        for number, community in enumerate(self.communities, 1):
+            shown = ", ".join(self.labels[n] for n in community.members[:5])
+            more = f", ... {len(community.members) - 5} more" if len(community.members) > 5 else ""
+            lines.append(f"  {number}. {community.name}: {len(community.members)} concepts: {shown}{more}")
+        lines.append(f"bridges between communities: {self.bridge_count}")
+        for bridge in self.bridges:
+            a, b = bridge.communities
+            lines.append(
+                f"  {self.labels[bridge.hop.source]} --{bridge.hop.relation}--> {self.labels[bridge.hop.target]}"
+                f"  (community {a + 1} - {b + 1})"
+            )
+        return "\n".join(lines)
+
+
+def summarize(graph: nx.DiGraph, *, top: int = 10, shown_communities: int = 12) -> NetworkStats:
+    """Counts by kind and relation, the most central concepts, communities and the edges between them."""
+    rank = centrality(graph)
+    found = communities(graph)
+    member_of = {node: index for index, members in enumerate(found) for node in members}
+    bridges = [
+        Bridge(Hop(u, data["relation"], v), tuple(sorted((member_of[u], member_of[v]))))
+        for u, v, data in graph.edges(data=True)
+        if member_of[u] != member_of[v]
+    ]
+    bridges.sort(key=lambda b: -(rank[b.hop.source] + rank[b.hop.target]))
+    ordered = [_by_rank(graph, members, rank) for members in found]
+    degree = sorted(graph.degree, key=lambda item: (-item[1], _normal(graph.nodes[item[0]]["label"])))
+    return NetworkStats(
+        kinds=Counter(kind for _, kind in graph.nodes(data="kind")),
+        relations=Counter(relation for _, _, relation in graph.edges(data="relation")),
+        components=nx.number_connected_components(graph.to_undirected(as_view=True)) if len(graph) else 0,
+        by_pagerank=[(node, rank[node]) for node in _by_rank(graph, graph.nodes, rank)[:top]],
+        by_degree=degree[:top],
+        communities=[Community(graph.nodes[m[0]]["label"], m) for m in ordered[:shown_communities]],
+        bridges=bridges[:top],
+        bridge_count=len(bridges),
+        labels={node: describe(graph, node) for node in graph.nodes},
+    )
+
+
+# -- layout --------------------------------------------------------------------
+
+
+def layout(graph: nx.Graph, *, seed: int = 0, spacing: float = 60.0) -> dict[str, tuple[int, int]]:
+    """Positions for drawing, in pixels: each community laid out on its own, then the communities placed.
+
+    A force layout of the whole graph costs n² per iteration (minutes at a few
+    thousand nodes); laying out Louvain communities separately costs the sum of
+    their squares, and keeps each community together on the page.
+    """
+    import numpy as np
+
+    undirected = nx.Graph(graph)
+    if undirected.number_of_nodes() == 0:
+        return {}
+    pieces = _layout_pieces(undirected, seed)
+    # Place the pieces: a spring layout of the piece graph, then push overlapping discs apart.
+    radii = np.array([spacing * (0.6 + np.sqrt(len(piece))) * 0.5 for piece, _ in pieces])
+    piece_of = {node: index for index, (piece, _) in enumerate(pieces) for node in piece}
+    between = nx.Graph()
+    between.add_nodes_from(range(len(pieces)))
+    for u, v in undirected.edges:
+        a, b = piece_of[u], piece_of[v]
+        if a != b:
+            weight = between.get_edge_data(a, b, {"weight": 0})["weight"]
+            between.add_edge(a, b, weight=weight + 1)
+    start = nx.spring_layout(between, seed=seed, weight="weight") if len(pieces) > 1 else {0: (0.0, 0.0)}
+    # Start the pieces about as spread as their discs would be if packed, then resolve overlaps.
+    centers = np.array([start[i] for i in range(len(pieces))], dtype=float) * 1.2 * np.sqrt((radii**2).sum())
+    centers = _separate(centers, radii, seed)
+    positions: dict[str, tuple[int, int]] = {}
+    for index, (piece, local) in enumerate(pieces):
+        for node in piece:
+            x, y = local[node]
+            # Whole pixels: vis-network keeps positions as integers anyway.
+            positions[node] = (round(centers[index][0] + x * radii[index]), round(centers[index][1] + y * radii[index]))
+    return positions
+
+
+def _layout_pieces(graph: nx.Graph, seed: int) -> list[tuple[list[str], dict[str, tuple[float, float]]]]:
+    """Split the graph into communities small enough to lay out fast; positions within a unit disc."""
+    pieces = []
+    stack = [list(graph.nodes)]
+    while stack:
+        nodes = stack.pop()
+        if len(nodes) > _LAYOUT_CHUNK:
+            parts = nx.community.louvain_communities(graph.subgraph(nodes), seed=seed, resolution=2.0)
+            if len(parts) > 1:
+                stack.extend(sorted(sorted(part) for part in parts))
+                continue
+        sub = graph.subgraph(nodes)
+        local = nx.spring_layout(sub, seed=seed, iterations=60) if len(nodes) > 1 else {nodes[0]: (0.0, 0.0)}
+        pieces.append((sorted(nodes), {node: tuple(local[node]) for node in nodes}))
+    pieces.sort(key=lambda piece: (-len(piece[0]), piece[0][0]))
+    return pieces
+
+
+def _separate(centers, radii, seed: int, rounds: int = 200):
+    """Move discs apart until none overlaps (a few hundred vectorised rounds at most)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    centers = centers + rng.normal(scale=1e-3, size=centers.shape)
+    gap = radii[:, None] + radii[None, :] + 20.0
+    np.fill_diagonal(gap, 0.0)
+    for _ in range(rounds):
+        delta = centers[:, None, :] - centers[None, :, :]
+        distance = np.sqrt((delta**2).sum(axis=2)) + np.eye(len(centers))
+        overlap = np.clip(gap - distance, 0.0, None)
+        if not overlap.any():
+            break
+        push = (delta / distance[:, :, None] * overlap[:, :, None] * 0.5).sum(axis=1)
+        centers = centers + push
+    return centers
+
+
+# -- exporters (registered in kg.export) ---------------------------------------
+
+
+def _network_for_export(store: ox.Store, graph: str | None) -> nx.DiGraph:
+    """The network with flat attributes (GraphML and GEXF hold no lists), optionally one page's concepts."""
+    network = concept_graph(store)
+    if graph is not None:
+        kept = [n for n, sources in network.nodes(data="sources") if graph in sources]
+        if not kept:
+            raise ExportError(f"no concept is asserted by <{graph}>")
+        network = network.subgraph(kept).copy()
+    rank = centrality(network)
+    flat = nx.DiGraph()
+    for node, attributes in network.nodes(data=True):
+        values = {key: value for key, value in attributes.items() if value not in (None, "", [])}
+        values["sources"] = " ".join(attributes["sources"])
+        values["pagerank"] = rank.get(node, 0.0)
+        flat.add_node(node, **values)
+    flat.add_edges_from(network.edges(data=True))
+    return flat
+
+
+def write_graphml(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    nx.write_graphml(_network_for_export(store, graph), stream)
+
+
+def write_gexf(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    nx.write_gexf(_network_for_export(store, graph), stream)
+
+
+CSV_COLUMNS = ("source_label", "relation", "target_label", "source_kind", "target_kind", "source", "target")
+
+
+def _cell(value: str) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula; page text must stay text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def write_csv(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
+    """The edge table: one row per relation, labels first; a concept without relations gets a row of its own.
+
+    UTF-8 with a byte-order mark, so that Excel reads non-ASCII labels correctly.
+    """
+    network = _network_for_export(store, graph)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    nodes = network.nodes
+    edges = sorted(network.edges(data="relation"), key=lambda e: (nodes[e[0]]["label"], e[2], nodes[e[1]]["label"]))
+    for u, v, relation in edges:
+        row = (nodes[u]["label"], relation, nodes[v]["label"], nodes[u]["kind"], nodes[v]["kind"], u, v)
+        writer.writerow([_cell(value) for value in row])
+    for node in sorted(nx.isolates(network), key=lambda n: nodes[n]["label"]):
+        writer.writerow([_cell(value) for value in (nodes[node]["label"], "", "", nodes[node]["kind"], "", node, "")])
+    text.flush()
+    text.detach()

@@ -1,0 +1,47 @@
+# title: Settings for the concept-layer rules
+# derives: Nothing by itself: it writes the patterns the later rules read into the rules'
+#   scratch graph, <urn:kg:graph:link-scratch>, which kg drops once every rule has run.
+# why: What makes a page an area, a member a term rather than a definition, and which
+#   boilerplate a site wraps around its titles and descriptions differ from site to site.
+#   Every such choice lives here, so adapting kg to another glossary means editing this one
+#   file (or passing your own copy with `kg link --rules DIR`), never the rules after it.
+#   Patterns are SPARQL regular expressions; a backslash is doubled inside a string.
+#   Before each later rule runs, kg writes the value of every setting that has exactly one
+#   value in place of the variable of the same name (?facetPattern), so Oxigraph compiles
+#   each pattern once instead of once a row. The rules also read the settings from the
+#   scratch graph, so they mean the same when run by hand; give a pattern setting one
+#   value (join alternatives with |).
+
+PREFIX schema: <http://schema.org/>
+PREFIX kg:     <urn:kg:vocab:>
+PREFIX kgg:    <urn:kg:graph:>
+
+INSERT DATA { GRAPH kgg:link-scratch {
+  kg:settings
+    # A page is an area when its own node lists other pages through one of these properties.
+    kg:memberProperty schema:hasPart ;
+
+    # A member, or a definition page, is a "term" rather than a "definition" when its IRI
+    # matches this pattern (here: a /term/ segment in the URL path).
+    kg:termIriPattern "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*(/[^?#]*)?/term/" ;
+
+    # A page that is not an area is a definition page when its own node is, or is about,
+    # a thing of one of these types.
+    kg:definitionType schema:DefinedTerm ;
+
+    # Cut from a headline or name to make a label:
+    # "Peer to Peer ⎊ Area ⎊ Greeks.live" -> "Peer to Peer".
+    kg:labelBoilerplate "\\s+⎊\\s.*$" ;
+
+    # Cut from a description to make a definition (the raw description stays in the page
+    # graph): a trailing "⎊ Definition", or a leading one-word tag such as "Meaning ⎊".
+    kg:definitionBoilerplate "\\s*⎊\\s*Definition\\s*$|^\\s*[\\w-]+\\s+⎊\\s+" ;
+
+    # An FAQ question names a facet of its page: group 1 of this case-insensitive pattern.
+    # "What is the Risk of Peer to Peer?" -> facet "Risk". Other questions keep their text.
+    kg:facetPattern "^\\s*what\\s+(?:is|are)\\s+the\\s+(.+?)\\s+(?:of|for|in)\\s+.+$" ;
+
+    # Label containment (rule 70): true or false, and the kinds of concept it links.
+    kg:labelContainment true ;
+    kg:containmentKind "definition" , "term" .
+} }

@@ -1,0 +1,26 @@
+# title: Definitions and terms of areas
+# derives: area skos:narrower member, for every member an area page lists; each member
+#   that is not itself an area becomes a skos:Concept of kind "term" when its IRI matches
+#   the settings' term pattern, and "definition" otherwise.
+# why: This is the link the knowledge graph exists for: which definitions an area is made
+#   of. An area listed by another area stays an area (and becomes its narrower concept).
+
+PREFIX kg:     <urn:kg:vocab:>
+PREFIX kgg:    <urn:kg:graph:>
+PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
+
+INSERT { GRAPH kgg:concepts { ?area skos:narrower ?part } }
+WHERE {
+  GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member }
+  GRAPH kgg:concepts { ?area kg:kind "area" }
+  GRAPH ?area { ?area ?member ?part }
+  FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?area), "#"), "#"))
+} ;
+
+INSERT { GRAPH kgg:concepts { ?part a skos:Concept ; kg:kind ?kind } }
+WHERE {
+  GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?part }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?part kg:kind "area" } }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:termIriPattern ?termIriPattern } }
+  BIND(COALESCE(IF(REGEX(STR(?part), ?termIriPattern), "term", "definition"), "definition") AS ?kind)
+}

@@ -1,0 +1,24 @@
+# title: Definition pages
+# derives: A skos:Concept of kind "definition" (or "term", by the same IRI pattern) for
+#   every page that is not an area and whose own node is, or is schema:about or
+#   schema:mainEntity, a thing of a definition type of the settings (schema:DefinedTerm).
+# why: A definition can have a page of its own that no area in the corpus lists; it is
+#   still a definition (the orphans query finds these), not an unclassified page.
+
+PREFIX schema: <http://schema.org/>
+PREFIX kg:     <urn:kg:vocab:>
+PREFIX kgg:    <urn:kg:graph:>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
+
+INSERT { GRAPH kgg:concepts { ?page a skos:Concept ; kg:kind ?kind } }
+WHERE {
+  GRAPH kgg:link-scratch { kg:settings kg:definitionType ?type }
+  GRAPH kgg:provenance { ?page a prov:Entity }
+  GRAPH ?page {
+    { ?page a ?type } UNION { ?page schema:about|schema:mainEntity ?topic . ?topic a ?type }
+  }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?page kg:kind ?known } }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:termIriPattern ?termIriPattern } }
+  BIND(COALESCE(IF(REGEX(STR(?page), ?termIriPattern), "term", "definition"), "definition") AS ?kind)
+}

@@ -1,0 +1,34 @@
+# title: Breadcrumb hierarchy
+# derives: skos:broader from each item of a page's breadcrumb trail to the item one
+#   position above it (Home › Area › Peer to Peer gives Peer to Peer broader Area, and Area
+#   broader Home); trail items that are nothing else become concepts of kind "page".
+# why: The trail is the site's own statement of where a page sits. It ties every area to
+#   the site's area index and home page, so the concept layer is one tree per site.
+
+PREFIX schema: <http://schema.org/>
+PREFIX kg:     <urn:kg:vocab:>
+PREFIX kgg:    <urn:kg:graph:>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd:    <http://www.w3.org/2001/XMLSchema#>
+
+INSERT { GRAPH kgg:concepts { ?item a skos:Concept ; kg:kind "page" } }
+WHERE {
+  GRAPH kgg:provenance { ?page a prov:Entity }
+  GRAPH ?page { ?page schema:breadcrumb/schema:itemListElement/schema:item ?item }
+  FILTER(isIRI(?item))
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?item kg:kind ?known } }
+} ;
+
+INSERT { GRAPH kgg:concepts { ?item skos:broader ?above } }
+WHERE {
+  GRAPH kgg:provenance { ?page a prov:Entity }
+  GRAPH ?page {
+    ?page schema:breadcrumb ?trail .
+    ?trail schema:itemListElement ?here , ?up .
+    ?here schema:position ?position ; schema:item ?item .
+    ?up schema:position ?upPosition ; schema:item ?above .
+  }
+  FILTER(xsd:integer(?upPosition) = xsd:integer(?position) - 1)
+  FILTER(isIRI(?item) && isIRI(?above) && ?item != ?above)
+}

@@ -1,0 +1,37 @@
+# title: Preferred labels
+# derives: One skos:prefLabel per concept (facets already have theirs): the first of the
+#   concept's headline on its own page, its name on its own page, a headline on another
+#   page, a name on another page, the name of a breadcrumb item pointing at it; ties go to
+#   the alphabetically first. The settings' label boilerplate is cut from it.
+# why: SKOS allows one preferred label per concept, and a definition's own page is the
+#   authority on its title; an area's listing of it is a copy.
+
+PREFIX schema: <http://schema.org/>
+PREFIX kg:     <urn:kg:vocab:>
+PREFIX kgg:    <urn:kg:graph:>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
+
+INSERT { GRAPH kgg:concepts { ?concept skos:prefLabel ?label } }
+WHERE {
+  {
+    SELECT ?concept (MIN(CONCAT(STR(?rank), STR(?text))) AS ?best)
+    WHERE {
+      GRAPH kgg:concepts { ?concept kg:kind ?kind }
+      FILTER NOT EXISTS { GRAPH kgg:concepts { ?concept skos:prefLabel ?known } }
+      GRAPH kgg:provenance { ?page a prov:Entity }
+      {
+        GRAPH ?page { ?concept schema:headline ?text } BIND(IF(?page = ?concept, 1, 3) AS ?rank)
+      } UNION {
+        GRAPH ?page { ?concept schema:name ?text } BIND(IF(?page = ?concept, 2, 4) AS ?rank)
+      } UNION {
+        GRAPH ?page { ?crumb schema:item ?concept ; schema:name ?text } BIND(5 AS ?rank)
+      }
+    }
+    GROUP BY ?concept
+  }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:labelBoilerplate ?labelBoilerplate } }
+  BIND(SUBSTR(?best, 2) AS ?raw)
+  BIND(COALESCE(REPLACE(?raw, ?labelBoilerplate, ""), ?raw) AS ?label)
+  FILTER(STRLEN(?label) > 0)
+}

@@ -1,0 +1,26 @@
+# title: Inverse links and top concepts
+# derives: skos:narrower for every skos:broader and the reverse, so either direction can
+#   be asked for; skos:hasTopConcept / skos:topConceptOf between a scheme and each of its
+#   concepts (other than facets) that has nothing broader.
+# why: SKOS defines broader and narrower as inverses but does not make a store infer
+#   them; stating both keeps every query simple. Top concepts are where a SKOS browser
+#   starts (with breadcrumbs, the home page of each site).
+
+PREFIX kg:     <urn:kg:vocab:>
+PREFIX kgg:    <urn:kg:graph:>
+PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
+
+INSERT { GRAPH kgg:concepts { ?narrower skos:broader ?broader } }
+WHERE { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } } ;
+
+INSERT { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } }
+WHERE { GRAPH kgg:concepts { ?narrower skos:broader ?broader } } ;
+
+INSERT { GRAPH kgg:concepts { ?scheme skos:hasTopConcept ?concept . ?concept skos:topConceptOf ?scheme } }
+WHERE {
+  GRAPH kgg:concepts {
+    ?concept kg:kind ?kind ; skos:inScheme ?scheme .
+    FILTER(?kind != "facet")
+    FILTER NOT EXISTS { ?concept skos:broader ?anything }
+  }
+}

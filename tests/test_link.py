@@ -1,0 +1,204 @@
+"""The concept layer the rules of queries/rules/ derive, and `kg link`, which reruns them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kg import BuildConfig, build
+from kg.cli import main
+from kg.link import SCRATCH_GRAPH, derive, load_rules, shipped_rules_folder
+from kg.namespaces import CONCEPTS_GRAPH
+from kg.query import parse_header
+from kg.store import open_store
+
+SITE = "https://term.greeks.live/"
+P2P = SITE + "area/peer-to-peer/"
+P2P_CHANNELS = SITE + "area/peer-to-peer-channels/"
+STATE_CHANNELS = SITE + "definition/state-channels/"
+MULTI_PARTY = SITE + "definition/multi-party-state-channels/"
+ORDER_BOOKS = SITE + "term/peer-to-peer-order-books/"
+
+PREFIXES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX kg: <urn:kg:vocab:>
+PREFIX schema: <http://schema.org/>
+"""
+
+
+@pytest.fixture
+def seeds_build(seeds_dir: Path, tmp_path: Path) -> Path:
+    output = tmp_path / "out"
+    report = build([str(seeds_dir)], BuildConfig(output=output))
+    assert report.committed, report.messages()
+    return output
+
+
+def concepts(store: ox.Store, where: str) -> list[dict[str, str]]:
+    """Rows of a SELECT over the concept graph, as {variable: lexical value}."""
+    rows = store.query(f"{PREFIXES} SELECT * WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{ {where} }} }}")
+    names = [v.value for v in rows.variables]
+    return [{n: t.value for n, t in zip(names, row, strict=True) if t is not None} for row in rows]
+
+
+def has(store: ox.Store, subject: str, predicate: str, obj: str) -> bool:
+    return bool(store.query(f"{PREFIXES} ASK {{ GRAPH <{CONCEPTS_GRAPH}> {{ <{subject}> {predicate} {obj} }} }}"))
+
+
+def test_every_rule_file_explains_itself():
+    rules = load_rules()
+    assert [rule.filename for rule in rules] == sorted(rule.filename for rule in rules)
+    assert len(rules) == len([e for e in shipped_rules_folder().iterdir() if e.name.endswith(".ru")])
+    for rule in rules:
+        header = parse_header(rule.text)
+        for key in ("title", "derives", "why"):
+            assert header.get(key) and header[key][0], f"{rule.filename} has no '# {key}:' line"
+
+
+def test_kinds_and_labels_on_the_seeds(seeds_build: Path):
+    store = open_store(seeds_build)
+    kinds = {row["c"]: row["kind"] for row in concepts(store, "?c kg:kind ?kind")}
+    assert kinds[P2P] == kinds[P2P_CHANNELS] == "area"
+    assert kinds[STATE_CHANNELS] == kinds[MULTI_PARTY] == "definition"
+    assert kinds[ORDER_BOOKS] == "term"  # a /term/ segment in its URL
+    assert kinds[SITE] == kinds[SITE + "area/"] == "page"  # breadcrumb items
+    assert sorted(k for k in kinds.values() if k != "facet").count("definition") == 5
+    labels = {row["c"]: row["label"] for row in concepts(store, "?c skos:prefLabel ?label ; kg:kind ?k")}
+    # The site's " ⎊ Area ⎊ Greeks.live" is cut from the headline.
+    assert labels[P2P] == "Peer to Peer"
+    assert labels[SITE + "area/"] == "Area"
+    assert all(len(concepts(store, f"<{c}> skos:prefLabel ?l")) == 1 for c in kinds)
+
+
+def test_definitions_lose_their_boilerplate_but_the_page_keeps_it(seeds_build: Path):
+    store = open_store(seeds_build)
+    definitions = {row["c"]: row["d"] for row in concepts(store, "?c skos:definition ?d")}
+    assert definitions[ORDER_BOOKS] == (
+        "P2P order books for options facilitate direct counterparty matching, optimizing capital efficiency "
+        "and precise price discovery for non-linear derivative contracts."
+    )
+    assert definitions[P2P].startswith("In cryptocurrency and derivatives")  # "Action ⎊ " cut
+    assert not [d for d in definitions.values() if "⎊" in d]
+    raw = store.query(f"{PREFIXES} SELECT ?d WHERE {{ GRAPH <{P2P}> {{ <{ORDER_BOOKS}> schema:description ?d }} }}")
+    assert next(iter(raw))["d"].value.startswith("Meaning ⎊ P2P order books")
+
+
+def test_areas_narrower_definitions_and_back(seeds_build: Path):
+    store = open_store(seeds_build)
+    links = concepts(store, '?a kg:kind "area" ; skos:narrower ?d . ?d kg:kind ?k FILTER(?k IN ("definition", "term"))')
+    assert len(links) == 9
+    for link in links:
+        assert has(store, link["d"], "skos:broader", f"<{link['a']}>")
+
+
+def test_label_containment_links_multi_party_to_state_channels(seeds_build: Path):
+    store = open_store(seeds_build)
+    assert has(store, MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
+    assert has(store, STATE_CHANNELS, "skos:narrower", f"<{MULTI_PARTY}>")
+    # SKOS keeps related and broader apart: they share an area, but are not "related".
+    assert not has(store, MULTI_PARTY, "skos:related", f"<{STATE_CHANNELS}>")
+
+
+def test_related_areas_carry_what_they_share(seeds_build: Path):
+    store = open_store(seeds_build)
+    assert has(store, P2P, "skos:related", f"<{P2P_CHANNELS}>")
+    assert has(store, P2P_CHANNELS, "skos:related", f"<{P2P}>")
+    overlaps = concepts(
+        store,
+        f"?o a kg:Overlap ; kg:between <{P2P}> , <{P2P_CHANNELS}> ; kg:shared ?shared ; kg:sharedCount ?n",
+    )
+    assert [(row["shared"], row["n"]) for row in overlaps] == [(ORDER_BOOKS, "1")]
+
+
+def test_faq_questions_become_facets(seeds_build: Path):
+    store = open_store(seeds_build)
+    facets = concepts(store, f"<{P2P}> kg:facet ?f . ?f kg:kind ?k ; skos:prefLabel ?label ; kg:answer ?answer")
+    assert sorted(row["label"] for row in facets) == ["Action", "Architecture", "Risk"]
+    risk = next(row for row in facets if row["label"] == "Risk")
+    assert risk["f"] == P2P + "#facet-risk" and risk["k"] == "facet"
+    assert risk["answer"].startswith("P2P trading introduces unique risk considerations")
+
+
+def test_breadcrumbs_make_a_hierarchy_up_to_the_home_page(seeds_build: Path):
+    store = open_store(seeds_build)
+    assert has(store, P2P, "skos:broader", f"<{SITE}area/>")
+    assert has(store, SITE + "area/", "skos:broader", f"<{SITE}>")
+    scheme = concepts(store, f"?s skos:hasTopConcept <{SITE}> ; skos:prefLabel ?label ; kg:site ?site")
+    assert scheme == [{"s": "urn:kg:scheme:term.greeks.live", "label": "Greeks.live", "site": SITE}]
+    assert len(concepts(store, "?c a skos:Concept FILTER NOT EXISTS { ?c skos:inScheme ?s }")) == 0
+
+
+def test_sources_name_the_pages_that_mention_a_concept(seeds_build: Path):
+    store = open_store(seeds_build)
+    sources = sorted(row["page"] for row in concepts(store, f"<{ORDER_BOOKS}> kg:source ?page"))
+    assert sources == [P2P_CHANNELS, P2P]
+
+
+def test_derive_starts_from_scratch_and_leaves_no_settings(seeds_build: Path):
+    store = ox.Store()
+    store.extend(open_store(seeds_build).quads_for_pattern(None, None, None, None))
+    before = set(store.quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH)))
+    counts = derive(store)
+    after = set(store.quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH)))
+    assert before == after
+    assert counts["area"] == 2 and counts["definition"] == 5 and counts["term"] == 3 and counts["facet"] == 6
+    assert not store.contains_named_graph(ox.NamedNode(SCRATCH_GRAPH))
+
+
+def test_label_containment_can_be_switched_off(seeds_build: Path, tmp_path: Path):
+    store = ox.Store()
+    store.extend(open_store(seeds_build).quads_for_pattern(None, None, None, None))
+    derive(store, skip=["label-containment"])
+    assert not has(store, MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
+    # ... or in the settings, with a copy of 00-settings.ru passed as a rules folder.
+    settings = shipped_rules_folder().joinpath("00-settings.ru").read_text(encoding="utf-8")
+    assert "kg:labelContainment true" in settings
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "00-settings.ru").write_text(
+        settings.replace("kg:labelContainment true", "kg:labelContainment false")
+    )
+    derive(store, rules_dir=tmp_path / "mine")
+    assert not has(store, MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
+    derive(store)
+    assert has(store, MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
+
+
+def test_kg_link_reruns_the_rules_and_rewrites_the_export(seeds_build: Path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["link", "-o", str(seeds_build), "--skip", "label-containment"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("concept layer: 2 areas, 5 definitions, 6 facets, 2 pages, 3 terms; links:")
+    assert not has(open_store(seeds_build), MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
+    turtle = (seeds_build / "graph.ttl").read_text()
+    assert "multi-party-state-channels" in turtle and "urn:kg:overlap:" in turtle
+    result = runner.invoke(main, ["link", "-o", str(seeds_build)])
+    assert result.exit_code == 0, result.output
+    assert has(open_store(seeds_build), MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
+
+
+def test_kg_link_lists_its_rules():
+    result = CliRunner().invoke(main, ["link", "--list"])
+    assert result.exit_code == 0, result.output
+    assert "70-label-containment.ru      Label containment\n" in result.output
+
+
+def test_kg_link_refuses_an_unknown_rule(seeds_build: Path):
+    result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "--skip", "label-containmnet"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no rule named label-containmnet; the rules are: settings, areas, ")
+
+
+def test_a_broken_rule_names_its_file_and_position_and_leaves_no_half_layer(seeds_build: Path, tmp_path: Path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "95-broken.ru").write_text("# title: broken\nINSERT { GRAPH <urn:x> { ?s ?p } }\nWHERE { ?s ?p ?o }\n")
+    result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "--rules", str(mine)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"Error: {mine / '95-broken.ru'}: syntax error at line 2, column 32: ")
+    assert lines[1:] == ["  INSERT { GRAPH <urn:x> { ?s ?p } }", "                                 ^"]
+    assert "Traceback" not in result.output
+    assert not open_store(seeds_build).contains_named_graph(ox.NamedNode(CONCEPTS_GRAPH))
