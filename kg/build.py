@@ -289,11 +289,9 @@ def _count_nodes(store: ox.Store) -> int:
 
 
 def derive_concepts(store: ox.Store) -> None:
-    """Run the concept-layer rules over freshly loaded pages (a no-op until kg.link exists)."""
-    try:
-        from .link import derive
-    except ImportError:
-        return
+    """Run the concept-layer rules (queries/rules) over the loaded pages."""
+    from .link import derive
+
     derive(store)
 
 

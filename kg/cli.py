@@ -69,9 +69,19 @@ def main():
 @main.command()
 @click.argument("sources", nargs=-1)
 @output_option
-@click.option("--context", "contexts", multiple=True, callback=_context_mapping, metavar="URL=FILE",
-              help="Use a local file for a remote @context (repeatable; a URL ending in / maps a folder).")
-@click.option("--allow-remote-contexts", is_flag=True, help="Fetch remote @contexts that are not mapped (off by default: builds are offline).")
+@click.option(
+    "--context",
+    "contexts",
+    multiple=True,
+    callback=_context_mapping,
+    metavar="URL=FILE",
+    help="Use a local file for a remote @context (repeatable; a URL ending in / maps a folder).",
+)
+@click.option(
+    "--allow-remote-contexts",
+    is_flag=True,
+    help="Fetch remote @contexts that are not mapped (off by default: builds are offline).",
+)
 @click.option("--base-url", metavar="URL", help="Place pages that name no URL of their own under this URL.")
 @click.option("--allow-errors", is_flag=True, help="Exit 0 even when some pages failed (they are still reported).")
 @click.option("--full", is_flag=True, help="Read every file again, even those unchanged since the last build.")
@@ -90,7 +100,9 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
     """
     from .build import build as run_build
 
-    config = BuildConfig(output=output, context_files=contexts, allow_remote_contexts=allow_remote_contexts, base_url=base_url)
+    config = BuildConfig(
+        output=output, context_files=contexts, allow_remote_contexts=allow_remote_contexts, base_url=base_url
+    )
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -132,10 +144,22 @@ def _format_help() -> str:
 
 @main.command()
 @output_option
-@click.option("-f", "--format", "format_name", default="turtle", show_default=True, metavar="FORMAT",
-              help="Export format. " + _format_help())
+@click.option(
+    "-f",
+    "--format",
+    "format_name",
+    default="turtle",
+    show_default=True,
+    metavar="FORMAT",
+    help="Export format. " + _format_help(),
+)
 @click.option("--graph", metavar="PAGE_URL", help="Export only the named graph of this page.")
-@click.option("--to", "destination", metavar="FILE", help="Write here ('-' for standard output); default: a file in the build folder.")
+@click.option(
+    "--to",
+    "destination",
+    metavar="FILE",
+    help="Write here ('-' for standard output); default: a file in the build folder.",
+)
 @user_errors
 def export(output, format_name, graph, destination):
     """Export the store of the build folder in a standard format.
@@ -162,12 +186,26 @@ def export(output, format_name, graph, destination):
 @main.command()
 @output_option
 @click.option("--around", metavar="LABEL", help="Draw only the neighbourhood of this concept.")
-@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True,
-              help="With --around: how many relations away a concept may be.")
-@click.option("--max-nodes", type=click.IntRange(min=0), default=2000, show_default=True,
-              help="Keep only the N most central concepts (PageRank); 0 keeps all. The page says when it is cut.")
-@click.option("--to", "destination", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the page here instead of OUTPUT/graph.html.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="With --around: how many relations away a concept may be.",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=0),
+    default=2000,
+    show_default=True,
+    help="Keep only the N most central concepts (PageRank); 0 keeps all. The page says when it is cut.",
+)
+@click.option(
+    "--to",
+    "destination",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page here instead of OUTPUT/graph.html.",
+)
 @user_errors
 def view(output, around, depth, max_nodes, destination):
     """Draw the concept network as one interactive HTML page that works offline.
@@ -219,8 +257,9 @@ def path_command(output, source, target, all_shortest):
 
 @main.command()
 @output_option
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="How many concepts and bridges to list.")
+@click.option(
+    "--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many concepts and bridges to list."
+)
 @user_errors
 def stats(output, top):
     """Summarize the concept network: kinds, central concepts, communities, bridges.
@@ -244,20 +283,42 @@ def _result_formats() -> list[str]:
 
 
 @main.command("query")
-@click.argument("name", required=False, metavar="NAME|FILE.rq")
+@click.argument("name", required=False, metavar="[NAME|FILE.rq]")
 @output_option
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this SPARQL text instead of a named query.")
-@click.option("-f", "--format", "format_name", type=click.Choice(_result_formats()), metavar="FORMAT",
-              help="SELECT/ASK: table (default), csv, tsv, json, xml (the W3C result formats). "
-                   "CONSTRUCT/DESCRIBE: turtle (default), ntriples, nquads, trig, jsonld, rdfxml.")
-@click.option("--bind", "bindings", multiple=True, metavar="NAME=VALUE",
-              help="Give a parameter a value: an IRI (<...>, https://..., skos:Concept) or else a literal; "
-                   "a quoted value is a Turtle literal (\"5\"^^xsd:integer). Repeatable.")
+@click.option(
+    "-f",
+    "--format",
+    "format_name",
+    type=click.Choice(_result_formats()),
+    metavar="FORMAT",
+    help="SELECT/ASK: table (default), csv, tsv, json, xml (the W3C result formats). "
+    "CONSTRUCT/DESCRIBE: turtle (default), ntriples, nquads, trig, jsonld, rdfxml.",
+)
+@click.option(
+    "--bind",
+    "bindings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Give a parameter a value: an IRI (<...>, https://..., skos:Concept) or else a literal; "
+    'a quoted value is a Turtle literal ("5"^^xsd:integer). Repeatable.',
+)
 @click.option("--list", "list_only", is_flag=True, help="List the query library: names, descriptions, parameters.")
-@click.option("--queries", "queries_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="A folder of your own .rq files, used beside (and before) the shipped library.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
-              help="Stop a query that runs longer than this; 0 for no limit.")
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="A folder of your own .rq files; one named like a shipped query replaces it.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a query that runs longer than this; 0 for no limit.",
+)
 @user_errors
 def query_command(name, output, expression, format_name, bindings, list_only, queries_dir, timeout):
     """Ask the knowledge graph: a query of the library by NAME, a FILE.rq, or -e SPARQL.
@@ -299,9 +360,14 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
 @main.command("link")
 @output_option
 @click.option("--skip", multiple=True, metavar="RULE", help="Leave out a rule by name (label-containment); repeatable.")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="A folder of .ru files: each replaces the shipped rule of the same file name (an empty "
-                   "file switches it off), the others run in file-name order among them.")
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="A folder of .ru files: each replaces the shipped rule of the same file name (an empty "
+    "file switches it off), the others run in file-name order among them.",
+)
 @click.option("--list", "list_only", is_flag=True, help="List the rules in the order they run, and stop.")
 @click.option("-v", "--verbose", is_flag=True, help="Show how long each rule took.")
 @user_errors

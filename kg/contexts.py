@@ -107,7 +107,9 @@ class ContextLoader:
         try:
             return json.loads(path.read_text("utf-8"))
         except OSError as exc:
-            raise RemoteContextRefused(f"context {url} is mapped to {path}, which cannot be read: {exc.strerror}") from None
+            raise RemoteContextRefused(
+                f"context {url} is mapped to {path}, which cannot be read: {exc.strerror}"
+            ) from None
         except ValueError as exc:
             raise RemoteContextRefused(f"context {url} is mapped to {path}, which is not JSON: {exc}") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 import pyoxigraph as ox
 from pyld import jsonld
 

@@ -38,15 +38,30 @@ EXPORTERS: dict[str, Exporter] = {
     exporter.name: exporter
     for exporter in (
         Exporter("turtle", "graph.ttl", "Turtle: the merged knowledge graph", "kg.export:write_turtle"),
-        Exporter("ntriples", "graph.nt", "N-Triples: the merged knowledge graph, one triple a line", "kg.export:write_ntriples"),
+        Exporter(
+            "ntriples",
+            "graph.nt",
+            "N-Triples: the merged knowledge graph, one triple a line",
+            "kg.export:write_ntriples",
+        ),
         Exporter("trig", "graph.trig", "TriG: every named graph, with provenance", "kg.export:write_trig"),
         Exporter("nquads", "graph.nq", "N-Quads: every named graph, with provenance", "kg.export:write_nquads"),
-        Exporter("jsonld", "graph.jsonld", "JSON-LD (expanded): every named graph, with provenance", "kg.export:write_jsonld"),
-        Exporter("graphml", "graph.graphml", "GraphML: the concept network (Cytoscape, yEd, Gephi)",
-                 "kg.network:write_graphml"),
+        Exporter(
+            "jsonld", "graph.jsonld", "JSON-LD (expanded): every named graph, with provenance", "kg.export:write_jsonld"
+        ),
+        Exporter(
+            "graphml",
+            "graph.graphml",
+            "GraphML: the concept network (Cytoscape, yEd, Gephi)",
+            "kg.network:write_graphml",
+        ),
         Exporter("gexf", "graph.gexf", "GEXF: the concept network (Gephi)", "kg.network:write_gexf"),
-        Exporter("csv", "graph.csv", "CSV: the concept network as an edge table, labels first (spreadsheets)",
-                 "kg.network:write_csv"),
+        Exporter(
+            "csv",
+            "graph.csv",
+            "CSV: the concept network as an edge table, labels first (spreadsheets)",
+            "kg.network:write_csv",
+        ),
     )
 }
 
@@ -67,18 +82,24 @@ def _check_graph(store: ox.Store, graph: str) -> ox.NamedNode:
     return node
 
 
-def _write_triples(store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None) -> None:
+def _write_triples(
+    store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None
+) -> None:
     if graph is None:
         ox.serialize(_merged_triples(store), stream, fmt, prefixes=prefixes)
     else:
         store.dump(stream, fmt, from_graph=_check_graph(store, graph), prefixes=prefixes)
 
 
-def _write_dataset(store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None) -> None:
+def _write_dataset(
+    store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None
+) -> None:
     if graph is None:
         store.dump(stream, fmt, prefixes=prefixes)
     else:
-        ox.serialize(store.quads_for_pattern(None, None, None, _check_graph(store, graph)), stream, fmt, prefixes=prefixes)
+        ox.serialize(
+            store.quads_for_pattern(None, None, None, _check_graph(store, graph)), stream, fmt, prefixes=prefixes
+        )
 
 
 def write_turtle(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:

@@ -66,7 +66,9 @@ def reduced_context(terms: frozenset[str]) -> dict[str, Any]:
             continue
         definition = full[term]
         reduced[term] = definition
-        refers = [definition] if isinstance(definition, str) else [definition.get("@id", ""), definition.get("@type", "")]
+        refers = (
+            [definition] if isinstance(definition, str) else [definition.get("@id", ""), definition.get("@type", "")]
+        )
         for reference in refers:
             if reference and not reference.startswith("@"):
                 pending.append(reference.split(":", 1)[0] if ":" in reference else reference)

@@ -39,8 +39,15 @@ class PreviousPage:
     def outcome(self) -> PageOutcome:
         """The outcome a full build would report for this unchanged page."""
         label = f"{self.source}#{self.record}" if self.record else self.source
-        return PageOutcome(label, self.url, blocks=self.blocks, triples=self.triples,
-                           warnings=list(self.warnings), errors=list(self.errors), reused=True)
+        return PageOutcome(
+            label,
+            self.url,
+            blocks=self.blocks,
+            triples=self.triples,
+            warnings=list(self.warnings),
+            errors=list(self.errors),
+            reused=True,
+        )
 
 
 def fingerprint(config: BuildConfig) -> str:
@@ -53,8 +60,12 @@ def fingerprint(config: BuildConfig) -> str:
             contexts[url] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else str(path)
         except OSError:
             contexts[url] = "unreadable"
-    settings = {"kg": __version__, "contexts": contexts, "base_url": config.base_url,
-                "remote": config.allow_remote_contexts}
+    settings = {
+        "kg": __version__,
+        "contexts": contexts,
+        "base_url": config.base_url,
+        "remote": config.allow_remote_contexts,
+    }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 

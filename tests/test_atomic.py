@@ -25,7 +25,9 @@ def write_corpus(folder: Path, copies: int) -> Path:
 
 
 def build(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kg", "build", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kg", "build", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):

@@ -70,9 +70,7 @@ def _summary(total: int, tallies: dict[str, Tally], seconds: float) -> str:
     for case_id in kg.ids(FAIL):
         lines.append(f"  {case_id}: {kg.outcomes[case_id].reason[:300]}")
     differing = [
-        case_id
-        for case_id in kg.outcomes
-        if kg.outcomes[case_id].status != tallies["pyld"].outcomes[case_id].status
+        case_id for case_id in kg.outcomes if kg.outcomes[case_id].status != tallies["pyld"].outcomes[case_id].status
     ]
     lines.append("")
     lines.append(f"cases where kg and pyld differ ({len(differing)}):")

@@ -67,19 +67,65 @@ def test_seed_blocks_agree(seeds_dir: Path):
 
 
 TERMS = [
-    "name", "description", "headline", "text", "url", "sameAs", "image", "author", "publisher",
-    "hasPart", "isPartOf", "about", "mainEntity", "itemListElement", "item", "position",
-    "datePublished", "dateModified", "width", "height", "acceptedAnswer", "keywords", "inLanguage",
-    "mainEntityOfPage", "articleSection", "logo", "caption",
+    "name",
+    "description",
+    "headline",
+    "text",
+    "url",
+    "sameAs",
+    "image",
+    "author",
+    "publisher",
+    "hasPart",
+    "isPartOf",
+    "about",
+    "mainEntity",
+    "itemListElement",
+    "item",
+    "position",
+    "datePublished",
+    "dateModified",
+    "width",
+    "height",
+    "acceptedAnswer",
+    "keywords",
+    "inLanguage",
+    "mainEntityOfPage",
+    "articleSection",
+    "logo",
+    "caption",
 ]
-TYPES = ["Thing", "Article", "Person", "Organization", "WebPage", "CollectionPage", "FAQPage",
-         "Question", "Answer", "ListItem", "BreadcrumbList", "ImageObject", "DefinedTerm"]
-IRIS = st.sampled_from(["https://a.example/x", "https://a.example/y#frag", "/relative/path", "other", "#local",
-                        "http://schema.org/Thing", "urn:isbn:0451450523", "_:shared"])
+TYPES = [
+    "Thing",
+    "Article",
+    "Person",
+    "Organization",
+    "WebPage",
+    "CollectionPage",
+    "FAQPage",
+    "Question",
+    "Answer",
+    "ListItem",
+    "BreadcrumbList",
+    "ImageObject",
+    "DefinedTerm",
+]
+IRIS = st.sampled_from(
+    [
+        "https://a.example/x",
+        "https://a.example/y#frag",
+        "/relative/path",
+        "other",
+        "#local",
+        "http://schema.org/Thing",
+        "urn:isbn:0451450523",
+        "_:shared",
+    ]
+)
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 SCALARS = st.one_of(
     TEXT,
-    st.integers(min_value=-10**6, max_value=10**6),
+    st.integers(min_value=-(10**6), max_value=10**6),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.booleans(),
     st.sampled_from(["2026-02-25T21:36:41+00:00", "2026-02-25", "February 2026", "https://b.example/p"]),

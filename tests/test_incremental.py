@@ -58,7 +58,7 @@ def test_incremental_rebuild_equals_full_build(tmp_path: Path):
 def test_unchanged_corpus_reads_nothing_and_keeps_errors(tmp_path: Path):
     corpus = tmp_path / "corpus"
     shutil.copytree(example_corpus(), corpus)
-    (corpus / "broken.txt").write_text("# Broken\n\n```json\n{\"@context\": \"https://schema.org\",,}\n```\n", "utf-8")
+    (corpus / "broken.txt").write_text('# Broken\n\n```json\n{"@context": "https://schema.org",,}\n```\n', "utf-8")
     out = tmp_path / "out"
     first = CliRunner().invoke(main, ["build", str(corpus), "-o", str(out)])
     assert first.exit_code == 1

@@ -198,7 +198,11 @@ def canonical_nquads(quads: Iterable[ox.Quad]) -> str:
         else:
             name = graph.value
         dataset.setdefault(name, []).append(
-            {"subject": _pyld_term(quad.subject), "predicate": _pyld_term(quad.predicate), "object": _pyld_term(quad.object)}
+            {
+                "subject": _pyld_term(quad.subject),
+                "predicate": _pyld_term(quad.predicate),
+                "object": _pyld_term(quad.object),
+            }
         )
     return URDNA2015().main(dataset, {"format": "application/n-quads"})
 

@@ -62,8 +62,7 @@ WHERE {
 # Drop the shortcuts: Multi-Party State Channels -> Channels, when it goes through State Channels.
 DELETE { GRAPH kgg:concepts { ?narrower skos:broader ?widest } }
 WHERE {
-  GRAPH kgg:link-scratch { ?narrower kg:labelPart ?part , ?middlePart . ?middle kg:labelPart ?part .
-                           ?widest kg:labelKey ?part . ?middle kg:labelKey ?middlePart }
   GRAPH kgg:concepts { ?narrower skos:broader ?middle , ?widest . ?middle skos:broader ?widest }
-  FILTER(?middle != ?widest && ?middle != ?narrower && ?narrower != ?widest)
+  GRAPH kgg:link-scratch { ?narrower kg:labelKey ?narrowKey . ?middle kg:labelKey ?middleKey . ?widest kg:labelKey ?wideKey }
+  FILTER(?middle != ?narrower && ?middle != ?widest && ?narrower != ?widest)
 }

@@ -12,10 +12,8 @@ PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-# Areas that share members, and what and how many they share.
-INSERT { GRAPH kgg:concepts {
-  ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:shared ?member ; kg:sharedCount ?count .
-} }
+# Areas that share members, and how many they share.
+INSERT { GRAPH kgg:concepts { ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count } }
 WHERE {
   {
     SELECT ?one ?other (COUNT(DISTINCT ?common) AS ?count)
@@ -29,9 +27,19 @@ WHERE {
     }
     GROUP BY ?one ?other
   }
-  GRAPH kgg:concepts { ?one skos:narrower ?member . ?other skos:narrower ?member . ?member kg:kind ?memberKind }
-  FILTER(?memberKind IN ("definition", "term"))
   BIND(IRI(CONCAT("urn:kg:overlap:", SHA1(CONCAT(STR(?one), " ", STR(?other))))) AS ?overlap)
+} ;
+
+# What they share.
+INSERT { GRAPH kgg:concepts { ?overlap kg:shared ?member } }
+WHERE {
+  GRAPH kgg:concepts {
+    ?overlap a kg:Overlap ; kg:between ?one , ?other .
+    ?one skos:narrower ?member .
+    ?other skos:narrower ?member .
+    ?member kg:kind ?kind .
+    FILTER(?one != ?other && ?kind IN ("definition", "term"))
+  }
 } ;
 
 INSERT { GRAPH kgg:concepts { ?one skos:related ?other } }
