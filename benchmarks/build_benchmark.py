@@ -128,17 +128,24 @@ class Run:
 TIMEOUT = {"seconds": 0.0}  # set from --timeout: a limit for every kg command; 0 for none
 
 
-def run_measured(command: list[str], log: Path) -> Run:
+def run_measured(command: list[str], log: Path, *, keep_stdout: bool = True) -> Run:
     """Run a command to completion, timing it and sampling the memory of its process tree.
 
     With --timeout, a command still running at the limit is killed with its whole process
-    group (exit -9); its row then says so.
+    group (exit -9); its row then says so. Without keep_stdout, standard output (query
+    results, which can be gigabytes) goes to /dev/null and only standard error is logged.
     """
     peak = {"tree": 0, "samples": 0, "killed": False}
     limit = TIMEOUT["seconds"]
     with open(log, "wb") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=out if keep_stdout else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if keep_stdout else out,
+            cwd=REPO,
+            start_new_session=True,
+        )
         done = threading.Event()
 
         def sample() -> None:
@@ -487,6 +494,7 @@ def measure_queries(pages: int, output: Path, info: dict, args: argparse.Namespa
             run = run_measured(
                 [*kg_command(), "query", name, "-o", str(output), "-f", result_format, *binds],
                 workdir / f"query-{pages}-{name}.log",
+                keep_stdout=False,
             )
             raw["cli"] = asdict(run)
             failed = f" (exit {run.returncode}: {' | '.join(run.last_lines)[:160]})" if run.returncode else ""
