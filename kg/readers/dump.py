@@ -36,10 +36,10 @@ def json_fences(text: str) -> Iterator[Block]:
     """
     position = 0
     count = 0
-    while opener := _FENCE.search(text, position):
+    while opener := _next_fence(text, position):
         fence, info = opener.group(1), opener.group(2).lower()
         body_start = opener.end() + 1
-        closer = _closer(fence[0], len(fence)).search(text, body_start)
+        closer = _next_closer(text, body_start, fence)
         body_end, position = (closer.start(), closer.end()) if closer else (len(text), len(text))
         if info in _JSON_INFO:
             count += 1
@@ -47,9 +47,42 @@ def json_fences(text: str) -> Iterator[Block]:
             yield Block(text[body_start:body_end].removesuffix("\n"), f"block {count} (line {line})")
 
 
+def _next_fence(text: str, position: int) -> re.Match[str] | None:
+    """The next fence opener at or after `position`: find the marker with str.find, then
+    check its line with the anchored pattern (a regex scan for `^` would test every character)."""
+    while True:
+        hits = [hit for hit in (text.find("```", position), text.find("~~~", position)) if hit >= 0]
+        if not hits:
+            return None
+        hit = min(hits)
+        line_start = text.rfind("\n", 0, hit) + 1
+        opener = _FENCE.match(text, line_start)
+        if opener and opener.start(1) == hit:
+            return opener
+        line_end = text.find("\n", hit)
+        if line_end < 0:
+            return None
+        position = line_end + 1
+
+
+def _next_closer(text: str, position: int, fence: str) -> re.Match[str] | None:
+    """The line that closes `fence`: the same character, at least as many, nothing else."""
+    pattern = _closer(fence[0], len(fence))
+    while (hit := text.find(fence, position)) >= 0:
+        line_start = text.rfind("\n", 0, hit) + 1
+        closer = pattern.match(text, line_start)
+        if closer:
+            return closer
+        line_end = text.find("\n", hit)
+        if line_end < 0:
+            return None
+        position = line_end + 1
+    return None
+
+
 @functools.lru_cache(maxsize=16)
 def _closer(character: str, length: int) -> re.Pattern[str]:
-    return re.compile(rf"^ {{0,3}}{re.escape(character)}{{{length},}}[ \t]*$", re.MULTILINE)
+    return re.compile(rf" {{0,3}}{re.escape(character)}{{{length},}}[ \t]*$", re.MULTILINE)
 
 
 def read(data: bytes, source: SourceFile, config: BuildConfig) -> Iterator[Page]:
