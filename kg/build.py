@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -19,9 +22,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from .config import BuildConfig
-from .contexts import ContextLoader
+from .contexts import ContextLoader, is_schemaorg_context, schemaorg_iri_terms
 from .errors import PageError
-from .expand import to_quads
+from .expand import lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
 from .incremental import PreviousPage, drop_pages, fingerprint, previous_pages, stored_fingerprint, write_fingerprint
@@ -60,6 +63,42 @@ class FileResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
+def _iri_terms(document: object) -> frozenset[str]:
+    """The terms to check for ill-formed IRIs: schema.org's @id terms when that is the context."""
+    context = document.get("@context") if isinstance(document, dict) else None
+    return schemaorg_iri_terms() if isinstance(context, str) and is_schemaorg_context(context) else frozenset()
+
+
+class _OverBudget(BaseException):
+    """Raised by the alarm inside a page's conversion; a BaseException so that no library's
+    `except Exception` can swallow it."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Stop the block after `seconds` with _OverBudget (main thread, POSIX; elsewhere no limit).
+
+    A timer that was already running (a test runner's, say) is put back afterwards.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    earlier, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if earlier:
+            signal.setitimer(signal.ITIMER_REAL, max(earlier - (time.monotonic() - started), 0.001))
+
+
 class PageConverter:
     """Turns the pages of one file into N-Quads; one per process, reused for every file."""
 
@@ -95,6 +134,7 @@ class PageConverter:
             try:
                 parsed = parse_block(block.text)
                 warnings += parsed.warnings
+                warnings += lint(parsed.data, _iri_terms(parsed.data))
                 fast = fast_quads(parsed.data, outcome.url)
                 if fast is not None:
                     block_quads, names_https = fast
@@ -137,8 +177,13 @@ class PageConverter:
             for item in reader(data, source, self.config):
                 if isinstance(item, Skipped):
                     result.skipped[item.reason] += 1
-                else:
-                    result.pages.append(self.convert(item, sha))
+                    continue
+                try:
+                    with time_budget(self.config.page_seconds):
+                        result.pages.append(self.convert(item, sha))
+                except _OverBudget:
+                    reason = f"took longer than {self.config.page_seconds:g} s to convert; stopped"
+                    result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
             return result
         except PageError as exc:
             reason = str(exc)
@@ -267,7 +312,9 @@ def _unchanged(
             current = file_sha256(source.path)
         except OSError:
             current = None
-        if before and current and all(page.source_sha256 == current for page in before):
+        # Files whose pages failed are read again: the cause may lie outside the file
+        # (a context mapping, a remote host, the time budget).
+        if before and current and all(page.source_sha256 == current and not page.errors for page in before):
             for page in before:
                 outcome = page.outcome()
                 report.pages.append(outcome)
@@ -313,7 +360,7 @@ def build(
     jobs = jobs or min(os.cpu_count() or 1, 2)
     started = time.perf_counter()
     corpus = find_sources(sources)
-    report = BuildReport(source_errors=list(corpus.problems))
+    report = BuildReport(source_errors=list(corpus.problems), source_warnings=list(corpus.notes))
     output = Path(config.output)
     live = store_path(output)
     report.had_previous = live.is_dir()

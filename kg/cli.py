@@ -84,11 +84,19 @@ def main():
 )
 @click.option("--base-url", metavar="URL", help="Place pages that name no URL of their own under this URL.")
 @click.option("--allow-errors", is_flag=True, help="Exit 0 even when some pages failed (they are still reported).")
+@click.option(
+    "--page-timeout",
+    type=click.FloatRange(0),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop converting a page after this long and report it (0: no limit).",
+)
 @click.option("--full", is_flag=True, help="Read every file again, even those unchanged since the last build.")
 @click.option("-j", "--jobs", type=click.IntRange(1), help="Worker processes for large corpora (default: up to 2).")
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
 @user_errors
-def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, full, jobs, verbose):
+def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, page_timeout, full, jobs, verbose):
     """Build SOURCES (files, folders, globs; default: the bundled example) into the build folder.
 
     \b
@@ -101,7 +109,11 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
     from .build import build as run_build
 
     config = BuildConfig(
-        output=output, context_files=contexts, allow_remote_contexts=allow_remote_contexts, base_url=base_url
+        page_seconds=page_timeout,
+        output=output,
+        context_files=contexts,
+        allow_remote_contexts=allow_remote_contexts,
+        base_url=base_url,
     )
     bar = None
 

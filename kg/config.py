@@ -22,3 +22,5 @@ class BuildConfig:
     base_url: str | None = None
     # Pages larger than this are refused rather than risk a runaway parse.
     max_page_bytes: int = 50_000_000
+    # A page whose conversion runs longer than this is stopped and reported (0: no limit).
+    page_seconds: float = 30.0

@@ -47,6 +47,13 @@ def schemaorg_context() -> dict[str, Any]:
     return json.loads(text)
 
 
+@functools.cache
+def schemaorg_iri_terms() -> frozenset[str]:
+    """The schema.org terms whose values the context reads as IRIs (url, sameAs, image...)."""
+    context = schemaorg_context()["@context"]
+    return frozenset(term for term, value in context.items() if isinstance(value, dict) and value.get("@type") == "@id")
+
+
 def _remote_document(url: str, document: Any, *, static: bool) -> dict[str, Any]:
     response = {
         "contentType": "application/ld+json",

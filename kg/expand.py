@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pyoxigraph as ox
@@ -113,3 +114,36 @@ def to_quads(
             except TypeError as exc:
                 warnings.append(f"dropped a triple that cannot be written as RDF: {exc}")
     return quads
+
+
+# The keywords of JSON-LD 1.1; any other key that starts with "@" is ignored by processors.
+JSONLD_KEYWORDS = frozenset(
+    "@base @container @context @direction @graph @id @import @included @index @json @language "
+    "@list @nest @none @prefix @propagate @protected @reverse @set @type @value @version @vocab".split()
+)
+# What RFC 3987 never allows in an IRI; JSON-LD drops a triple whose IRI holds one.
+_NOT_IN_IRI = re.compile(r'[\s<>"{}|\\^`]')
+
+
+def lint(document: Any, iri_terms: frozenset[str] = frozenset()) -> list[str]:
+    """What expansion will silently drop: unknown keywords, and ill-formed IRIs in `@id` or in
+    the terms given (for schema.org documents, those its context types as @id)."""
+    notes: dict[str, None] = {}
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key[:1] == "@" and key not in JSONLD_KEYWORDS and re.fullmatch(r"@[A-Za-z]+", key):
+                notes[f"unknown keyword {key!r} ignored (JSON-LD ignores what looks like a keyword)"] = None
+            elif key == "@id" or key in iri_terms:
+                for iri in value if isinstance(value, list) else (value,):
+                    if isinstance(iri, str) and _NOT_IN_IRI.search(iri):
+                        notes[f"ill-formed IRI {iri[:200]!r} in {key!r}: dropped with its triple"] = None
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+    return list(notes)

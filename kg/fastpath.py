@@ -98,7 +98,10 @@ def fast_quads(document: Any, base: str) -> tuple[list[ox.Quad], bool] | None:
     if found is None:
         return None
     body, terms = found
-    payload = orjson.dumps({"@context": reduced_context(terms), **body})
+    try:
+        payload = orjson.dumps({"@context": reduced_context(terms), **body})
+    except TypeError:  # integers past 64 bits, lone surrogates: pyld takes those
+        return None
     try:
         quads = list(ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base))
     except (SyntaxError, ValueError):

@@ -8,14 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from .errors import JsonBlockError, JsonLdError
 
 _HTML_COMMENT_EDGES = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass
@@ -54,12 +53,38 @@ def _json_kind(value: Any) -> str:
     return "number"
 
 
+class _NonStandard(Exception):
+    """NaN or Infinity: the standard library accepts them, JSON does not."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonStandard(name)
+
+
+def _strict(text: str) -> ParsedBlock:
+    """Strict JSON, noting keys that an object repeats (JSON-LD keeps the last value)."""
+    repeated: set[str] = set()
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(items)
+        if len(result) != len(items):
+            seen: set[str] = set()
+            repeated.update(key for key, _ in items if key in seen or seen.add(key))
+        return result
+
+    data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+    warnings = [f"duplicate key {key!r} in an object: the last value is kept" for key in sorted(repeated)]
+    if _SURROGATE_ESCAPE.search(text):  # pairs decode to characters; a lone half stays a surrogate
+        return _scrubbed(data, warnings)
+    return ParsedBlock(data, warnings)
+
+
 def _parse_json(text: str) -> ParsedBlock:
     if not text.strip():
         raise JsonBlockError("the block is empty")
     try:
-        return ParsedBlock(orjson.loads(text))
-    except orjson.JSONDecodeError:
+        return _strict(text)
+    except (ValueError, _NonStandard):
         pass
     except RecursionError:
         raise JsonBlockError("JSON is nested too deeply to parse") from None
@@ -83,8 +108,7 @@ def _parse_json(text: str) -> ParsedBlock:
     except RecursionError:
         raise JsonBlockError("JSON is nested too deeply to parse") from None
     else:
-        # orjson refused what the standard parser accepts (NaN/Infinity, lone
-        # surrogates) or a repair above was needed.
+        # The strict reading refused NaN/Infinity, or a repair above was needed.
         return _scrubbed(data, warnings, generic="repaired: accepted non-standard JSON numbers or escapes")
 
     import json5  # only broken blocks pay for the slower, lenient parser

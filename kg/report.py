@@ -25,6 +25,7 @@ class PageOutcome:
 class BuildReport:
     pages: list[PageOutcome] = field(default_factory=list)
     source_errors: list[tuple[str, str]] = field(default_factory=list)
+    source_warnings: list[tuple[str, str]] = field(default_factory=list)
     triples: int = 0
     nodes: int = 0
     seconds: float = 0.0
@@ -57,7 +58,7 @@ class BuildReport:
 
     @property
     def warnings(self) -> int:
-        return sum(len(page.warnings) for page in self.pages)
+        return sum(len(page.warnings) for page in self.pages) + len(self.source_warnings)
 
     @property
     def errors(self) -> int:
@@ -74,6 +75,7 @@ class BuildReport:
     def messages(self) -> list[tuple[str, str]]:
         """("error" | "warning", "file: reason") for every problem, in corpus order."""
         lines = [("error", f"{source}: {reason}") for source, reason in self.source_errors]
+        lines += [("warning", f"{source}: {reason}") for source, reason in self.source_warnings]
         for page in self.pages:
             lines += [("error", f"{page.label}: {message}") for message in page.errors]
             lines += [("warning", f"{page.label}: {message}") for message in page.warnings]

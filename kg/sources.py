@@ -22,13 +22,22 @@ def example_corpus() -> Path:
 class Corpus:
     files: list[SourceFile] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, what was skipped and why)
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Supported files under a folder, sorted; symlinked folders are not followed (no loops)."""
+def _walk(folder: Path, notes: list[tuple[str, str]]) -> list[Path]:
+    """Supported files under a folder, sorted; links to folders are noted, not followed (no loops)."""
     found = []
     for directory, subdirs, names in os.walk(folder, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in subdirs:
+            if Path(directory, name).is_symlink():
+                notes.append(
+                    (
+                        Path(directory, name).relative_to(folder).as_posix(),
+                        "symbolic link to a folder not followed (it could loop)",
+                    )
+                )
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and not Path(directory, d).is_symlink())
         found.extend(Path(directory, name) for name in names if not name.startswith(".") and supported(Path(name)))
     return sorted(found)
 
@@ -56,7 +65,7 @@ def find_sources(sources: list[str] | None) -> Corpus:
     for source in sources or [str(example_corpus())]:
         path = Path(source)
         if path.is_dir():
-            files = _walk(path)
+            files = _walk(path, corpus.notes)
             if not files:
                 known = ", ".join(sorted(READERS))
                 corpus.problems.append((source, f"no pages found in this folder (kg reads {known})"))
