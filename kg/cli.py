@@ -331,8 +331,13 @@ def _result_formats() -> list[str]:
     metavar="SECONDS",
     help="Stop a query that runs longer than this; 0 for no limit.",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Run a SPARQL update (INSERT, DELETE...) on the store; without it kg query only reads.",
+)
 @user_errors
-def query_command(name, output, expression, format_name, bindings, list_only, queries_dir, timeout):
+def query_command(name, output, expression, format_name, bindings, list_only, queries_dir, timeout, update):
     """Ask the knowledge graph: a query of the library by NAME, a FILE.rq, or -e SPARQL.
 
     \b
@@ -362,6 +367,19 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     if (name is None) == (expression is None):
         raise click.UsageError("give one query: a NAME from `kg query --list`, a FILE.rq, or -e 'SPARQL'")
     chosen = find_query(name, queries_dir) if expression is None else LibraryQuery.from_text("-e", expression, "-e")
+    from .update import apply_update, is_update
+
+    if update:
+        if bindings:
+            raise click.UsageError("--bind works with queries, not with --update")
+        changed = apply_update(output, chosen.text)
+        click.echo(f"updated {output}/store: {changed.before} quads before, {changed.after} after", err=True)
+        return
+    if is_update(chosen.text):
+        raise click.ClickException(
+            "this is a SPARQL update, which would change the store; kg query only reads. "
+            "Run it with --update if you mean to change the store."
+        )
     terms = parse_bindings(bindings)
     check_bindings(chosen, terms)
     answer = run_in_child(store_dir(output), chosen.text, terms, timeout=timeout)

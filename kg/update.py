@@ -1,0 +1,53 @@
+"""SPARQL updates, only when asked for by name (`kg query --update`), applied atomically.
+
+`kg query` opens the store read-only, so a query can never change it. An update runs on a
+staging copy of the live store, which replaces it (with a fresh graph.ttl) only when the
+update has succeeded. LOAD and SERVICE are refused: kg does not fetch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import QueryError, QuerySyntaxError, StoreError
+from .export import export, exporter
+from .results import QUERY_PREFIXES
+from .store import staging, store_path
+
+_PROLOGUE = r"(?:\s|#[^\n]*\n|(?:PREFIX|BASE)\s+[^\n]*)*"
+_UPDATE = re.compile(_PROLOGUE + r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+_FETCHING = re.compile(r"\b(LOAD|SERVICE)\b", re.IGNORECASE)
+
+
+def is_update(text: str) -> bool:
+    """Whether SPARQL text is an update (it starts, after its prologue, with an update keyword)."""
+    return _UPDATE.match(text) is not None
+
+
+@dataclass
+class UpdateResult:
+    before: int
+    after: int
+
+
+def apply_update(output: Path | str, text: str) -> UpdateResult:
+    """Run a SPARQL update against the build folder's store, atomically."""
+    if _FETCHING.search(text):
+        raise QueryError("LOAD and SERVICE fetch from the network, which kg never does; load files with kg build")
+    if not store_path(Path(output)).is_dir():
+        raise StoreError(f"no kg store in {output}/ (run `kg build -o {output}` first)")
+    with staging(Path(output), from_live=True) as stage:
+        before = len(stage.store)
+        try:
+            stage.store.update(text, prefixes=QUERY_PREFIXES)
+        except SyntaxError as exc:
+            from .query import syntax_error
+
+            raise QuerySyntaxError(syntax_error(exc, text)) from None
+        after = len(stage.store)
+        filename = exporter("turtle").filename
+        export(stage.store, "turtle", stage.export_path(filename))
+        stage.commit()
+    return UpdateResult(before, after)
