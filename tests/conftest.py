@@ -29,3 +29,12 @@ def seeds_dir() -> Path:
 @pytest.fixture
 def conformance_dir() -> Path:
     return shared_path("conformance", "json-ld-api", "tests")
+
+
+# Figures tests want shown at the end of the run (fuzzing counts, differential tallies).
+SUMMARY: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in SUMMARY.values():
+        terminalreporter.write_line(line)

@@ -30,6 +30,15 @@ def build(*args: str) -> subprocess.Popen:
     )
 
 
+def wait_for(condition, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
 def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
     out = tmp_path / "out"
     small = write_corpus(tmp_path / "small", 1)
@@ -38,22 +47,24 @@ def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
     before_quads = len(open_store(out))
 
     large = write_corpus(tmp_path / "large", 60)
-    kills = 0
-    for delay in (0.0, 0.5, 1.5):
-        process = build(str(large), "-o", str(out))
-        deadline = time.monotonic() + 30
-        while not list(out.glob(".staging-*")) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(delay)
-        if process.poll() is not None:  # finished before the kill point: nothing to prove
-            continue
+    staged = lambda: list(out.glob(".staging-*"))  # noqa: E731
+    exporting = lambda: list(out.glob(".staging-*/.graph.ttl.partial"))  # noqa: E731
+    kill_points = {
+        "reading pages": lambda: wait_for(staged),
+        "writing the store": lambda: wait_for(staged) and time.sleep(1.0) is None,
+        "exporting": lambda: wait_for(exporting),
+    }
+    survived = []
+    for point, reached in kill_points.items():
+        process = build(str(large), "-o", str(out), "--full")
+        assert reached(), f"the build never reached {point}"
+        assert process.poll() is None, f"the build ended before the kill point {point}"
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        kills += 1
-        assert (out / "graph.ttl").read_bytes() == before_ttl
-        assert len(open_store(out)) == before_quads
-
-    assert kills >= 2, "the large build finished before the kill points; make it larger"
+        assert (out / "graph.ttl").read_bytes() == before_ttl, point
+        assert len(open_store(out)) == before_quads, point
+        survived.append(point)
+    assert survived == list(kill_points)
 
     # The next build succeeds and sweeps what the killed ones left behind.
     assert build(str(small), "-o", str(out)).wait() == 0
