@@ -320,3 +320,50 @@ def test_a_cut_network_says_so_on_the_page(visit, tmp_path):
     assert note == "Showing the 5 most central of 12 concepts (by PageRank; see --max-nodes)."
     assert page.page.is_visible("#kg-note")
     page.assert_clean()
+
+
+def test_the_hostile_corpus_is_drawn_as_text(visit, tmp_path):
+    """Issue 6: every page of the hostile corpus (tests/test_hostile.py), plus names and URLs
+    that are markup or script, reaches the page as text only."""
+    import json
+
+    from test_hostile import BUILDS, KINDS, SITE, dump
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, (content, *_) in {**KINDS, **BUILDS}.items():
+        if name.endswith((".txt", ".html", ".jsonld")) and name != "context-cycle.txt":
+            target = corpus / name
+            target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content, "utf-8")
+    hostile_texts = [
+        ('<img src=x onerror="window.__pwned=4">', "javascript:window.__pwned=5"),
+        ("</script><script>window.__pwned=6</script>", "<svg onload=window.__pwned=7>"),
+        ("{{ 7*7 }} ${window.__pwned=8}", "&lt;b&gt; &amp; \u2028 \u2029"),
+    ]
+    parts = [
+        {"@type": "Article", "@id": f"{SITE}/definition/payload-{i}/", "headline": headline, "description": text}
+        for i, (headline, text) in enumerate(hostile_texts)
+    ]
+    area = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "url": f"{SITE}/area/payloads/",
+        "headline": "<b onmouseover=window.__pwned=9>Payloads</b>",
+        "hasPart": parts,
+    }
+    (corpus / "area-payloads.txt").write_text(dump(f"{SITE}/area/payloads/", json.dumps(area)), "utf-8")
+    out = tmp_path / "out"
+    built = CliRunner().invoke(main, ["build", str(corpus), "-o", str(out)])
+    assert built.exit_code == 1, built.output  # the corpus holds failing pages on purpose
+    network = load_network(out)
+    page = visit(view(out))
+    assert drawn_counts(page)["nodes"] == network.number_of_nodes()
+    labels = page.js("() => kg.data.nodes.map(n => n.label)")
+    assert '<img src=x onerror="window.__pwned=4">' in labels
+    assert "<b onmouseover=window.__pwned=9>Payloads</b>" in labels
+    assert "</script><script>window.__pwned=6</script>" in labels
+    page.page.fill("#kg-search", "img src")
+    page.page.keyboard.press("Enter")
+    assert page.js("() => window.__pwned") is None
+    assert page.js("() => document.querySelectorAll('img, svg, #kg-network script').length") == 0
+    page.assert_clean()
