@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -66,10 +66,40 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 
-def _merged_triples(store: ox.Store) -> ox.QueryTriples:
+# Subjects per CONSTRUCT of the merged export: bounds the memory its de-duplication takes.
+MERGE_BATCH = 2000
+
+
+def _merged_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """The union of the page and derived graphs, each triple once, in a stable order.
+
+    A CONSTRUCT over the whole store would remove duplicates (two pages asserting the same
+    triple) with a set as large as the graph; running it on batches of subjects keeps that
+    set small, as all triples of a subject fall in one batch.
+    """
     excluded = ", ".join(f"<{iri}>" for iri in INTERNAL_GRAPHS)
-    # CONSTRUCT removes the duplicates that two pages asserting the same triple create.
-    return store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }}")
+    where = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded}))"
+    batch: list[str] = []
+    for row in store.query(f"SELECT DISTINCT ?s WHERE {{ {where} }}"):
+        if isinstance(row[0], ox.BlankNode):  # not allowed in VALUES (a SPARQL update may add one)
+            yield from _subject_triples(store, row[0])
+            continue
+        batch.append(str(row[0]))
+        if len(batch) == MERGE_BATCH:
+            yield from store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {where} }}")
+            batch = []
+    if batch:
+        yield from store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {where} }}")
+
+
+def _subject_triples(store: ox.Store, subject: ox.BlankNode) -> Iterator[ox.Triple]:
+    seen = set()
+    for quad in store.quads_for_pattern(subject, None, None, None):
+        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value not in INTERNAL_GRAPHS:
+            triple = ox.Triple(subject, quad.predicate, quad.object)
+            if triple not in seen:
+                seen.add(triple)
+                yield triple
 
 
 def _check_graph(store: ox.Store, graph: str) -> ox.NamedNode:
