@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import re
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,6 +14,7 @@ from click.testing import CliRunner
 
 from kg import BuildConfig, build
 from kg.cli import main
+from kg.errors import RuleError
 from kg.link import SCRATCH_GRAPH, derive, load_rules, shipped_rules_folder
 from kg.namespaces import CONCEPTS_GRAPH
 from kg.query import parse_header
@@ -35,6 +40,31 @@ def seeds_build(seeds_dir: Path, tmp_path: Path) -> Path:
     report = build([str(seeds_dir)], BuildConfig(output=output))
     assert report.committed, report.messages()
     return output
+
+
+@pytest.fixture(scope="module")
+def example_store(tmp_path_factory) -> ox.Store:
+    """The bundled example's pages, in memory, to derive the concept layer on again and again."""
+    output = tmp_path_factory.mktemp("example") / "out"
+    assert build(None, BuildConfig(output=output)).committed
+    return open_store(output)
+
+
+def copy_of(store: ox.Store) -> ox.Store:
+    copy = ox.Store()
+    copy.extend(store.quads_for_pattern(None, None, None, None))
+    return copy
+
+
+def settings_folder(folder: Path, **values: str) -> Path:
+    """A rules folder whose 00-settings.ru is the shipped one with some settings changed."""
+    settings = shipped_rules_folder().joinpath("00-settings.ru").read_text(encoding="utf-8")
+    for name, value in values.items():
+        settings, found = re.subn(rf"^(\s+kg:{name}) [^;.\n]+", rf"\1 {value} ", settings, flags=re.MULTILINE)
+        assert found == 1, name
+    folder.mkdir()
+    (folder / "00-settings.ru").write_text(settings, encoding="utf-8")
+    return folder
 
 
 def concepts(store: ox.Store, where: str) -> list[dict[str, str]]:
@@ -111,6 +141,64 @@ def test_related_areas_carry_what_they_share(seeds_build: Path):
         f"?o a kg:Overlap ; kg:between <{P2P}> , <{P2P_CHANNELS}> ; kg:shared ?shared ; kg:sharedCount ?n",
     )
     assert [(row["shared"], row["n"]) for row in overlaps] == [(ORDER_BOOKS, "1")]
+
+
+def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]:
+    """Rule 80 done again in Python: the area pairs and the definition pairs it should keep."""
+    rows = concepts(store, '?a kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term"))')
+    listed_by = Counter(row["m"] for row in rows)
+    members, areas = defaultdict(set), defaultdict(set)
+    for row in rows:
+        if listed_by[row["m"]] <= max_areas:
+            members[row["a"]].add(row["m"])
+            areas[row["m"]].add(row["a"])
+
+    def closest(one: str, shared: Counter) -> list[tuple[str, str]]:
+        def tie(other):
+            return hashlib.sha1(" ".join(sorted((one, other))).encode()).hexdigest()
+
+        return [tuple(sorted((one, other))) for other in sorted(shared, key=lambda o: (-shared[o], tie(o)))[:keep]]
+
+    area_pairs = {
+        pair
+        for area in members
+        for pair in closest(area, Counter(o for m in members[area] for o in areas[m] if o != area))
+    }
+    member_pairs = {
+        pair
+        for member in areas
+        for pair in closest(member, Counter(o for a in areas[member] for o in members[a] if o != member))
+    }
+    return area_pairs, member_pairs
+
+
+def test_each_concept_keeps_its_closest_related_concepts(example_store: ox.Store, tmp_path: Path):
+    store = copy_of(example_store)
+    derive(store, rules_dir=settings_folder(tmp_path / "mine", maxAreasPerMember="3", maxRelatedPerConcept="2"))
+    area_pairs, member_pairs = closest_pairs(store, max_areas=3, keep=2)
+    overlaps = concepts(store, "?o a kg:Overlap ; kg:between ?a , ?b ; kg:sharedCount ?n FILTER(STR(?a) < STR(?b))")
+    assert {(row["a"], row["b"]) for row in overlaps} == area_pairs
+    related = {(row["a"], row["b"]) for row in concepts(store, "?a skos:related ?b FILTER(STR(?a) < STR(?b))")}
+    hierarchy = {(row["a"], row["b"]) for row in concepts(store, "?a skos:broader|skos:narrower ?b")}
+    hierarchy |= {(b, a) for a, b in hierarchy}
+    assert related == (area_pairs | member_pairs) - hierarchy
+    # With the defaults nothing in the example is cut: every pair that shares something is related.
+    derive(store)
+    assert closest_pairs(store, max_areas=10**6, keep=10**6)[0] == {
+        (row["a"], row["b"])
+        for row in concepts(store, "?o a kg:Overlap ; kg:between ?a , ?b FILTER(STR(?a) < STR(?b))")
+    }
+
+
+def test_a_member_listed_by_too_many_areas_relates_nothing(seeds_build: Path, tmp_path: Path):
+    store = copy_of(open_store(seeds_build))
+    # The order books are listed by both seed areas, the only member they share.
+    derive(store, rules_dir=settings_folder(tmp_path / "mine", maxAreasPerMember="1"))
+    assert not concepts(store, "?o a kg:Overlap")
+    assert not has(store, P2P, "skos:related", f"<{P2P_CHANNELS}>")
+    assert not concepts(store, f"<{ORDER_BOOKS}> skos:related ?other")
+    assert has(store, P2P, "skos:narrower", f"<{ORDER_BOOKS}>")
+    assert has(store, STATE_CHANNELS, "skos:related", f"<{SITE}definition/lightning-network/>")
 
 
 def test_faq_questions_become_facets(seeds_build: Path):
@@ -191,14 +279,45 @@ def test_kg_link_refuses_an_unknown_rule(seeds_build: Path):
     assert result.output.startswith("Error: no rule named label-containmnet; the rules are: settings, areas, ")
 
 
-def test_a_broken_rule_names_its_file_and_position_and_leaves_no_half_layer(seeds_build: Path, tmp_path: Path):
+def test_a_broken_rule_names_its_file_and_position_and_leaves_the_build_as_it_was(seeds_build: Path, tmp_path: Path):
+    layer = set(open_store(seeds_build).quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH)))
+    turtle = (seeds_build / "graph.ttl").read_bytes()
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "95-broken.ru").write_text("# title: broken\nINSERT { GRAPH <urn:x> { ?s ?p } }\nWHERE { ?s ?p ?o }\n")
-    result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "--rules", str(mine)])
+    result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "--rules", str(mine), "--skip", "related"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].startswith(f"Error: {mine / '95-broken.ru'}: syntax error at line 2, column 32: ")
     assert lines[1:] == ["  INSERT { GRAPH <urn:x> { ?s ?p } }", "                                 ^"]
     assert "Traceback" not in result.output
-    assert not open_store(seeds_build).contains_named_graph(ox.NamedNode(CONCEPTS_GRAPH))
+    # The rules ran on a copy: the live store and the export are as the build left them.
+    assert set(open_store(seeds_build).quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH))) == layer
+    assert (seeds_build / "graph.ttl").read_bytes() == turtle
+    assert sorted(path.name for path in seeds_build.iterdir()) == [".lock", "graph.ttl", "store"]
+
+
+def test_a_rule_is_a_series_of_construct_queries(seeds_build: Path, tmp_path: Path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "95-named-areas.ru").write_text(
+        "# title: Named areas\nPREFIX kg: <urn:kg:vocab:>\nPREFIX kgg: <urn:kg:graph:>\n\n"
+        "# Areas with a label, for the next query.\n# into: kgg:link-scratch\nCONSTRUCT { ?area kg:named true }\n"
+        'WHERE { GRAPH kgg:concepts { ?area kg:kind "area" ; skos:prefLabel ?l } }\n\n'
+        "CONSTRUCT { ?area kg:tag 'named' }\nWHERE { GRAPH kgg:link-scratch { ?area kg:named true } }\n"
+    )
+    store = copy_of(open_store(seeds_build))
+    derive(store, rules_dir=mine)
+    assert sorted(row["a"] for row in concepts(store, "?a kg:tag 'named'")) == [P2P_CHANNELS, P2P]
+    assert not store.contains_named_graph(ox.NamedNode(SCRATCH_GRAPH))
+    (mine / "95-named-areas.ru").write_text("# title: Bad\n# into: kgg:pages\nCONSTRUCT { ?s ?p ?o }\nWHERE {}\n")
+    with pytest.raises(RuleError, match="95-named-areas.ru: line 2: '# into:' takes kgg:concepts or kgg:link-scratch"):
+        load_rules(mine)
+
+
+def test_kg_link_waits_for_a_build_writing_to_the_same_folder(seeds_build: Path):
+    with open(seeds_build / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = CliRunner().invoke(main, ["link", "-o", str(seeds_build)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: another kg build is writing to {seeds_build}/; wait for it to finish\n"

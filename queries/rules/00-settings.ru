@@ -10,7 +10,8 @@
 #   value in place of the variable of the same name (?facetPattern), so Oxigraph compiles
 #   each pattern once instead of once a row. The rules also read the settings from the
 #   scratch graph, so they mean the same when run by hand; give a pattern setting one
-#   value (join alternatives with |).
+#   value (join alternatives with |). One use needs the substitution: SPARQL takes only a
+#   number after LIMIT, so run by hand, rule 80 needs kg:maxRelatedPerConcept written in.
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>
@@ -43,5 +44,16 @@ INSERT DATA { GRAPH kgg:link-scratch {
 
     # Label containment (rule 70): true or false, and the kinds of concept it links.
     kg:labelContainment true ;
-    kg:containmentKind "definition" , "term" .
+    kg:containmentKind "definition" , "term" ;
+
+    # Related areas and definitions (rule 80). A definition or term listed by more areas
+    # than this is too generic to relate them, like a stop word in a search engine: it is
+    # left out of the overlap counting, and is not related to other definitions through
+    # its areas (it stays narrower than each of them).
+    kg:maxAreasPerMember 50 ;
+    # Each area keeps the areas it shares most members with, at most this many; each
+    # definition or term the ones it shares most areas with (ties: see rule 80). A pair is
+    # related when either end keeps it, so the number of related pairs grows with the
+    # number of concepts, not with its square.
+    kg:maxRelatedPerConcept 10 .
 } }

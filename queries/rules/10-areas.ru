@@ -10,7 +10,7 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts { ?page a skos:Concept ; kg:kind "area" } }
+CONSTRUCT { ?page a skos:Concept ; kg:kind "area" }
 WHERE {
   GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member }
   GRAPH kgg:provenance { ?page a prov:Entity }

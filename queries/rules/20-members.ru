@@ -9,15 +9,15 @@ PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts { ?area skos:narrower ?part } }
+CONSTRUCT { ?area skos:narrower ?part }
 WHERE {
   GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member }
   GRAPH kgg:concepts { ?area kg:kind "area" }
   GRAPH ?area { ?area ?member ?part }
   FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?area), "#"), "#"))
-} ;
+}
 
-INSERT { GRAPH kgg:concepts { ?part a skos:Concept ; kg:kind ?kind } }
+CONSTRUCT { ?part a skos:Concept ; kg:kind ?kind }
 WHERE {
   GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?part }
   FILTER NOT EXISTS { GRAPH kgg:concepts { ?part kg:kind "area" } }

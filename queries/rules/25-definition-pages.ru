@@ -11,7 +11,7 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts { ?page a skos:Concept ; kg:kind ?kind } }
+CONSTRUCT { ?page a skos:Concept ; kg:kind ?kind }
 WHERE {
   GRAPH kgg:link-scratch { kg:settings kg:definitionType ?type }
   GRAPH kgg:provenance { ?page a prov:Entity }

@@ -12,15 +12,15 @@ PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 PREFIX xsd:    <http://www.w3.org/2001/XMLSchema#>
 
-INSERT { GRAPH kgg:concepts { ?item a skos:Concept ; kg:kind "page" } }
+CONSTRUCT { ?item a skos:Concept ; kg:kind "page" }
 WHERE {
   GRAPH kgg:provenance { ?page a prov:Entity }
   GRAPH ?page { ?page schema:breadcrumb/schema:itemListElement/schema:item ?item }
   FILTER(isIRI(?item))
   FILTER NOT EXISTS { GRAPH kgg:concepts { ?item kg:kind ?known } }
-} ;
+}
 
-INSERT { GRAPH kgg:concepts { ?item skos:broader ?above } }
+CONSTRUCT { ?item skos:broader ?above }
 WHERE {
   GRAPH kgg:provenance { ?page a prov:Entity }
   GRAPH ?page {

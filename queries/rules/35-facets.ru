@@ -12,11 +12,11 @@ PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts {
+CONSTRUCT {
   ?page kg:facet ?facet .
   ?facet a skos:Concept ; kg:kind "facet" ; skos:prefLabel ?label ; kg:question ?question ;
     kg:answer ?answer ; kg:source ?page .
-} }
+}
 WHERE {
   GRAPH kgg:concepts { ?page kg:kind ?kind }
   GRAPH ?page {

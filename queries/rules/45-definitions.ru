@@ -11,7 +11,7 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts { ?concept skos:definition ?definition } }
+CONSTRUCT { ?concept skos:definition ?definition }
 WHERE {
   {
     SELECT ?concept (MIN(CONCAT(STR(?rank), STR(?text))) AS ?best)

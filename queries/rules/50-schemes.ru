@@ -13,19 +13,19 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts {
+CONSTRUCT {
   ?scheme a skos:ConceptScheme ; kg:site ?site .
   ?concept skos:inScheme ?scheme .
-} }
+}
 WHERE {
   GRAPH kgg:concepts { ?concept a skos:Concept }
   BIND(REPLACE(STR(?concept), "^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*).*$", "$1") AS ?origin)
   BIND(LCASE(REPLACE(?origin, "^[^:]*://(?:[^@]*@)?([^:]*).*$", "$1")) AS ?host)
   BIND(IRI(CONCAT("urn:kg:scheme:", IF(?host = "", "local", ENCODE_FOR_URI(?host)))) AS ?scheme)
   BIND(IRI(CONCAT(?origin, "/")) AS ?site)
-} ;
+}
 
-INSERT { GRAPH kgg:concepts { ?scheme skos:prefLabel ?name } }
+CONSTRUCT { ?scheme skos:prefLabel ?name }
 WHERE {
   {
     SELECT ?scheme (MIN(STR(?publisherName)) AS ?name)
@@ -36,9 +36,9 @@ WHERE {
     }
     GROUP BY ?scheme
   }
-} ;
+}
 
-INSERT { GRAPH kgg:concepts { ?scheme skos:prefLabel ?host } }
+CONSTRUCT { ?scheme skos:prefLabel ?host }
 WHERE {
   GRAPH kgg:concepts { ?scheme a skos:ConceptScheme ; kg:site ?site }
   FILTER NOT EXISTS { GRAPH kgg:concepts { ?scheme skos:prefLabel ?named } }

@@ -9,7 +9,7 @@ PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 
-INSERT { GRAPH kgg:concepts { ?concept kg:source ?page } }
+CONSTRUCT { ?concept kg:source ?page }
 WHERE {
   {
     SELECT DISTINCT ?concept ?page

@@ -1,71 +1,101 @@
 # title: Related areas and related definitions
-# derives: For every pair of areas that list a common definition or term, a kg:Overlap
-#   node with kg:between (both areas), kg:shared (each common member) and kg:sharedCount;
-#   then skos:related, both ways, between the two areas, and between every two definitions
-#   or terms that one area lists, except where one is already broader or narrower than the
-#   other (SKOS keeps the two relations apart).
+# derives: For each area, the areas it shares most definitions or terms with, at most
+#   kg:maxRelatedPerConcept of them: a kg:Overlap node with kg:between (both areas),
+#   kg:shared (each common member) and kg:sharedCount. For each definition or term, the
+#   ones it shares most areas with, as many. Then skos:related, both ways, between the two
+#   ends of each such pair, except where one is broader or narrower than the other (SKOS
+#   keeps the two relations apart). A member listed by more than kg:maxAreasPerMember areas
+#   takes no part: it is not counted as shared, and relates nothing.
 # why: Areas that share definitions are about overlapping things, and the number they
-#   share says how much. skos:related cannot carry a number, so the overlap node does; its
-#   IRI is urn:kg:overlap: + the SHA-1 of the two area IRIs in order, so it is stable.
+#   share says how much; definitions one area lists belong together. skos:related cannot
+#   carry a number, so the overlap node does; its IRI is urn:kg:overlap: + the SHA-1 of
+#   the two area IRIs in order, so it is stable. Relating every pair that shares something
+#   would grow with the square of the corpus (a definition listed by 300 areas makes 45,000
+#   area pairs). So a member listed by very many areas, which says little about any two
+#   of them (a stop word, in a search engine), is left out, and each concept keeps its
+#   closest few: at most kg:maxRelatedPerConcept pairs per concept in all. Ties go to the
+#   pair whose two IRIs in order have the smallest SHA-1 (for areas, the overlap IRI), an
+#   order that is stable and, unlike alphabetical order, favours no concept. The ranking
+#   runs once per concept (LATERAL, which Oxigraph supports) over the links listed in the
+#   scratch graph, so the work grows with the number of area-member links.
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-# Areas that share members, and how many they share.
-INSERT { GRAPH kgg:concepts { ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count } }
+# The links that count: area kg:lists member, for the definitions and terms listed by at
+# most kg:maxAreasPerMember areas.
+# into: kgg:link-scratch
+CONSTRUCT { ?area kg:lists ?member }
 WHERE {
   {
-    SELECT ?one ?other (COUNT(DISTINCT ?common) AS ?count)
+    SELECT ?member (COUNT(DISTINCT ?area) AS ?areas)
     WHERE {
-      GRAPH kgg:concepts {
-        ?one kg:kind "area" ; skos:narrower ?common .
-        ?other kg:kind "area" ; skos:narrower ?common .
-        ?common kg:kind ?kind .
-      }
-      FILTER(?kind IN ("definition", "term") && STR(?one) < STR(?other))
+      GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?member . ?member kg:kind ?kind }
+      FILTER(?kind IN ("definition", "term"))
     }
-    GROUP BY ?one ?other
+    GROUP BY ?member
   }
-  BIND(IRI(CONCAT("urn:kg:overlap:", SHA1(CONCAT(STR(?one), " ", STR(?other))))) AS ?overlap)
-} ;
+  GRAPH kgg:link-scratch { kg:settings kg:maxAreasPerMember ?maxAreasPerMember }
+  FILTER(?areas <= ?maxAreasPerMember)
+  GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?member }
+}
 
-# What they share.
-INSERT { GRAPH kgg:concepts { ?overlap kg:shared ?member } }
+# Each area's closest areas, and what they share. An overlap chosen from both ends is one node.
+CONSTRUCT { ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count ; kg:shared ?member }
 WHERE {
-  GRAPH kgg:concepts {
-    ?overlap a kg:Overlap ; kg:between ?one , ?other .
-    ?one skos:narrower ?member .
-    ?other skos:narrower ?member .
-    ?member kg:kind ?kind .
-    FILTER(?one != ?other && ?kind IN ("definition", "term"))
-  }
-} ;
-
-INSERT { GRAPH kgg:concepts { ?one skos:related ?other } }
-WHERE {
-  GRAPH kgg:concepts {
-    ?overlap a kg:Overlap ; kg:between ?one , ?other .
-    FILTER(?one != ?other)
-    FILTER NOT EXISTS { ?one skos:broader|skos:narrower ?other }
-    FILTER NOT EXISTS { ?other skos:broader|skos:narrower ?one }
-  }
-} ;
-
-# Definitions and terms listed by the same area.
-INSERT { GRAPH kgg:concepts { ?one skos:related ?other } }
-WHERE {
-  {
-    SELECT DISTINCT ?one ?other
+  GRAPH kgg:concepts { ?one kg:kind "area" }
+  LATERAL {
+    SELECT ?one ?other ?count ?pair
     WHERE {
-      GRAPH kgg:concepts {
-        ?area kg:kind "area" ; skos:narrower ?one , ?other .
-        ?one kg:kind ?oneKind .
-        ?other kg:kind ?otherKind .
+      {
+        SELECT ?one ?other (COUNT(?common) AS ?count)
+        WHERE {
+          GRAPH kgg:link-scratch { ?one kg:lists ?common . ?other kg:lists ?common }
+          FILTER(?other != ?one)
+        }
+        GROUP BY ?one ?other
       }
-      FILTER(?one != ?other && ?oneKind IN ("definition", "term") && ?otherKind IN ("definition", "term"))
+      BIND(IF(STR(?one) < STR(?other), CONCAT(STR(?one), " ", STR(?other)), CONCAT(STR(?other), " ", STR(?one))) AS ?pair)
+      BIND(SHA1(?pair) AS ?tie)
     }
+    ORDER BY DESC(?count) ?tie
+    LIMIT ?maxRelatedPerConcept
   }
-  FILTER NOT EXISTS { GRAPH kgg:concepts { ?one skos:broader|skos:narrower ?other } }
-  FILTER NOT EXISTS { GRAPH kgg:concepts { ?other skos:broader|skos:narrower ?one } }
+  # A subquery, so Oxigraph lists the shared members of all pairs once and joins them
+  # through a hash table, instead of looking each one up.
+  { SELECT ?one ?other ?member WHERE { GRAPH kgg:link-scratch { ?one kg:lists ?member . ?other kg:lists ?member } } }
+  BIND(IRI(CONCAT("urn:kg:overlap:", SHA1(?pair))) AS ?overlap)
+}
+
+CONSTRUCT { ?one skos:related ?other . ?other skos:related ?one }
+WHERE {
+  GRAPH kgg:concepts { ?overlap a kg:Overlap ; kg:between ?one , ?other }
+  FILTER(?one != ?other)
+  MINUS { GRAPH kgg:concepts { ?one skos:broader|skos:narrower ?other } }
+  MINUS { GRAPH kgg:concepts { ?other skos:broader|skos:narrower ?one } }
+}
+
+# Each definition's or term's closest ones among those its areas list.
+CONSTRUCT { ?one skos:related ?other . ?other skos:related ?one }
+WHERE {
+  { SELECT DISTINCT ?one WHERE { GRAPH kgg:link-scratch { ?area kg:lists ?one } } }
+  LATERAL {
+    SELECT ?one ?other
+    WHERE {
+      {
+        SELECT ?one ?other (COUNT(?area) AS ?count)
+        WHERE {
+          GRAPH kgg:link-scratch { ?area kg:lists ?one , ?other }
+          FILTER(?other != ?one)
+        }
+        GROUP BY ?one ?other
+      }
+      BIND(SHA1(IF(STR(?one) < STR(?other), CONCAT(STR(?one), " ", STR(?other)), CONCAT(STR(?other), " ", STR(?one)))) AS ?tie)
+    }
+    ORDER BY DESC(?count) ?tie
+    LIMIT ?maxRelatedPerConcept
+  }
+  MINUS { GRAPH kgg:concepts { ?one skos:broader|skos:narrower ?other } }
+  MINUS { GRAPH kgg:concepts { ?other skos:broader|skos:narrower ?one } }
 }

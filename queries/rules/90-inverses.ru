@@ -10,13 +10,13 @@ PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-INSERT { GRAPH kgg:concepts { ?narrower skos:broader ?broader } }
-WHERE { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } } ;
+CONSTRUCT { ?narrower skos:broader ?broader }
+WHERE { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } }
 
-INSERT { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } }
-WHERE { GRAPH kgg:concepts { ?narrower skos:broader ?broader } } ;
+CONSTRUCT { ?broader skos:narrower ?narrower }
+WHERE { GRAPH kgg:concepts { ?narrower skos:broader ?broader } }
 
-INSERT { GRAPH kgg:concepts { ?scheme skos:hasTopConcept ?concept . ?concept skos:topConceptOf ?scheme } }
+CONSTRUCT { ?scheme skos:hasTopConcept ?concept . ?concept skos:topConceptOf ?scheme }
 WHERE {
   GRAPH kgg:concepts {
     ?concept kg:kind ?kind ; skos:inScheme ?scheme .
