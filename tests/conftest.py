@@ -38,3 +38,16 @@ SUMMARY: dict[str, str] = {}
 def pytest_terminal_summary(terminalreporter) -> None:
     for line in SUMMARY.values():
         terminalreporter.write_line(line)
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write a corpus folder: name -> text (UTF-8) or bytes; subfolders are made as needed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder

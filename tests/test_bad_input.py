@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
+from conftest import write_files
 
 from kg.cli import main
 from kg.readers import READERS
@@ -48,16 +49,7 @@ def run(*args: str) -> Result:
 
 
 def corpus(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
+    return write_files(tmp_path / "corpus", files)
 
 
 def graphs(out: Path) -> set[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
+from conftest import write_files
 
 from kg.cli import main
 from kg.readers.dump import json_fences
@@ -30,15 +31,7 @@ def run(*args: str) -> Result:
 
 def build(tmp_path: Path, files: dict[str, str | bytes], *options: str) -> tuple[Result, Path, Path]:
     """Write `files` into a corpus folder and build it; (result, corpus folder, build folder)."""
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    folder = write_files(tmp_path / "corpus", files)
     out = tmp_path / "out"
     return run("build", str(folder), "-o", str(out), *options), folder, out
 
