@@ -68,17 +68,23 @@ WHERE {
 
 # The links that stay: no shortcut such as Multi-Party State Channels -> Channels when it
 # goes through State Channels. A step of the longer way is a candidate or a broader link
-# already made (a breadcrumb) between concepts of the kinds the settings list.
+# already made (a breadcrumb) between concepts of the kinds the settings list; the four
+# mixes are four simple checks, which Oxigraph answers by lookups (one check with UNIONs
+# inside makes it compare every pair).
 CONSTRUCT { ?narrower skos:broader ?wider }
 WHERE {
   GRAPH kgg:link-scratch { ?narrower kg:containedIn ?wider }
+  FILTER NOT EXISTS { GRAPH kgg:link-scratch { ?narrower kg:containedIn ?middle . ?middle kg:containedIn ?wider } }
   FILTER NOT EXISTS {
-    { GRAPH kgg:link-scratch { ?narrower kg:containedIn ?middle } }
-    UNION { GRAPH kgg:concepts { ?narrower skos:broader ?middle } }
-    { GRAPH kgg:link-scratch { ?middle kg:containedIn ?wider } }
-    UNION { GRAPH kgg:concepts { ?middle skos:broader ?wider } }
+    GRAPH kgg:link-scratch { ?narrower kg:containedIn ?middle }
+    GRAPH kgg:concepts { ?middle skos:broader ?wider }
+  }
+  FILTER NOT EXISTS {
+    GRAPH kgg:concepts { ?narrower skos:broader ?middle }
+    GRAPH kgg:link-scratch { ?middle kg:containedIn ?wider }
+  }
+  FILTER NOT EXISTS {
+    GRAPH kgg:concepts { ?narrower skos:broader ?middle . ?middle skos:broader ?wider ; kg:kind ?middleKind ; skos:prefLabel ?middleLabel }
     GRAPH kgg:link-scratch { kg:settings kg:containmentKind ?middleKind }
-    GRAPH kgg:concepts { ?middle kg:kind ?middleKind ; skos:prefLabel ?middleLabel }
-    FILTER(?middle != ?narrower && ?middle != ?wider)
   }
 }
