@@ -155,7 +155,7 @@ def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]
 
     def closest(one: str, shared: Counter) -> list[tuple[str, str]]:
         def tie(other):
-            return hashlib.sha1(" ".join(sorted((one, other))).encode()).hexdigest()
+            return hashlib.sha1(" ".join(sorted((one, other))).encode()).hexdigest()[:15]
 
         return [tuple(sorted((one, other))) for other in sorted(shared, key=lambda o: (-shared[o], tie(o)))[:keep]]
 
