@@ -154,8 +154,11 @@ def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]
             areas[row["m"]].add(row["a"])
 
     def closest(one: str, shared: Counter) -> list[tuple[str, str]]:
+        def digest(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()[:15]
+
         def tie(other):
-            return hashlib.sha1(" ".join(sorted((one, other))).encode()).hexdigest()[:15]
+            return digest("".join(sorted((digest(one), digest(other)))))
 
         return [tuple(sorted((one, other))) for other in sorted(shared, key=lambda o: (-shared[o], tie(o)))[:keep]]
 

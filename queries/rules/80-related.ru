@@ -14,10 +14,11 @@
 #   area pairs). So a member listed by very many areas, which says little about any two
 #   of them (a stop word, in a search engine), is left out, and each concept keeps its
 #   closest few: at most kg:maxRelatedPerConcept pairs per concept in all. Ties go to the
-#   pair whose two IRIs in order have the smallest SHA-1 (for areas, the overlap IRI), an
-#   order that is stable and, unlike alphabetical order, favours no concept. The ranking
-#   runs once per concept (LATERAL, which Oxigraph supports) over the links listed in the
-#   scratch graph, so the work grows with the number of area-member links.
+#   pair with the smaller hash (the MD5 of the two concepts' MD5s in order, 15 hex digits
+#   each, which Oxigraph keeps inline): stable, and unlike alphabetical order, which would
+#   make the concepts early in the alphabet everyone's choice, it favours no concept. The
+#   ranking runs once per concept (LATERAL, which Oxigraph supports) over the links listed
+#   in the scratch graph, so the work grows with the number of area-member links.
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
@@ -45,8 +46,9 @@ WHERE {
 CONSTRUCT { ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count ; kg:shared ?member }
 WHERE {
   GRAPH kgg:concepts { ?one kg:kind "area" }
+  BIND(SUBSTR(MD5(STR(?one)), 1, 15) AS ?oneHash)
   LATERAL {
-    SELECT ?one ?other ?count ?pair
+    SELECT ?one ?oneHash ?other ?count
     WHERE {
       {
         SELECT ?one ?other (COUNT(?common) AS ?count)
@@ -56,9 +58,8 @@ WHERE {
         }
         GROUP BY ?one ?other
       }
-      BIND(IF(STR(?one) < STR(?other), CONCAT(STR(?one), " ", STR(?other)), CONCAT(STR(?other), " ", STR(?one))) AS ?pair)
-      # 15 hex digits of the SHA-1: Oxigraph keeps a string this short inline, so the sort is quicker.
-      BIND(SUBSTR(SHA1(?pair), 1, 15) AS ?tie)
+      BIND(SUBSTR(MD5(STR(?other)), 1, 15) AS ?otherHash)
+      BIND(SUBSTR(MD5(IF(?oneHash < ?otherHash, CONCAT(?oneHash, ?otherHash), CONCAT(?otherHash, ?oneHash))), 1, 15) AS ?tie)
     }
     ORDER BY DESC(?count) ?tie
     LIMIT ?maxRelatedPerConcept
@@ -66,6 +67,7 @@ WHERE {
   # A subquery, so Oxigraph lists the shared members of all pairs once and joins them
   # through a hash table, instead of looking each one up.
   { SELECT ?one ?other ?member WHERE { GRAPH kgg:link-scratch { ?one kg:lists ?member . ?other kg:lists ?member } } }
+  BIND(IF(STR(?one) < STR(?other), CONCAT(STR(?one), " ", STR(?other)), CONCAT(STR(?other), " ", STR(?one))) AS ?pair)
   BIND(IRI(CONCAT("urn:kg:overlap:", SHA1(?pair))) AS ?overlap)
 }
 
@@ -84,8 +86,9 @@ WHERE {
 CONSTRUCT { ?one skos:related ?other . ?other skos:related ?one }
 WHERE {
   { SELECT DISTINCT ?one WHERE { GRAPH kgg:link-scratch { ?area kg:lists ?one } } }
+  BIND(SUBSTR(MD5(STR(?one)), 1, 15) AS ?oneHash)
   LATERAL {
-    SELECT ?one ?other
+    SELECT ?one ?oneHash ?other
     WHERE {
       {
         SELECT ?one ?other (COUNT(?area) AS ?count)
@@ -95,8 +98,8 @@ WHERE {
         }
         GROUP BY ?one ?other
       }
-      BIND(IF(STR(?one) < STR(?other), CONCAT(STR(?one), " ", STR(?other)), CONCAT(STR(?other), " ", STR(?one))) AS ?pair)
-      BIND(SUBSTR(SHA1(?pair), 1, 15) AS ?tie)
+      BIND(SUBSTR(MD5(STR(?other)), 1, 15) AS ?otherHash)
+      BIND(SUBSTR(MD5(IF(?oneHash < ?otherHash, CONCAT(?oneHash, ?otherHash), CONCAT(?otherHash, ?oneHash))), 1, 15) AS ?tie)
     }
     ORDER BY DESC(?count) ?tie
     LIMIT ?maxRelatedPerConcept
