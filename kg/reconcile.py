@@ -82,7 +82,6 @@ class Rules:
 @dataclass
 class ReconciledPage:
     triples: list[Triple]
-    renamed: dict[str, str]  # blank node label -> IRI it became, for reports and tests
 
 
 def _https_to_http(term: Term) -> Term:
@@ -233,4 +232,4 @@ def reconcile(
             mapping[o] = skolem_iri(page, hashlib.sha256(f"{page.value} {o.value}".encode()).hexdigest())
 
     result = list({(mapping.get(s, s), p, mapping.get(o, o)) for s, p, o in triples})
-    return ReconciledPage(result, {node.value: iri.value for node, iri in mapping.items()})
+    return ReconciledPage(result)

@@ -29,7 +29,6 @@ _STAGING_PREFIX = ".staging-"
 _RETIRED_PREFIX = ".retired-"
 
 _PROV_GRAPH = ox.NamedNode(PROVENANCE_GRAPH)
-_TYPE = ox.NamedNode(str(RDF.type))
 
 
 def _recover(output: Path) -> None:
