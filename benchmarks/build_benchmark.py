@@ -719,7 +719,10 @@ def measure_size(pages: int, args: argparse.Namespace, log) -> tuple[list[Row], 
     if (output / "store").is_dir():
         rows += measure_queries(pages, output, info, args, log)
         rows += measure_view(pages, output, workdir, log)
-        rows += measure_rebuild(pages, folder, output, full, args, log)
+        if args.rebuild_up_to and pages > args.rebuild_up_to:
+            rows.append(Row(pages, "kg build again (incremental)", note=f"skipped: --rebuild-up-to {args.rebuild_up_to}"))
+        else:
+            rows += measure_rebuild(pages, folder, output, full, args, log)
     else:
         rows.append(Row(pages, "queries, kg view, rebuild", note=f"skipped: the full build left no store ({full.log})"))
     return rows, {
@@ -867,6 +870,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="corpus seed")
     parser.add_argument("--changed", type=float, default=0.01, help="share of pages changed before the rebuild")
     parser.add_argument("--query-repeats", type=int, default=3, help="runs of each query (the slowest is reported)")
+    parser.add_argument(
+        "--rebuild-up-to",
+        type=int,
+        default=0,
+        help="time the incremental rebuild only for corpora up to this many pages (0: every size); "
+        "its target is stated for 10,000",
+    )
     parser.add_argument(
         "--timeout", type=float, default=0, help="kill any kg command running longer (seconds; 0: none)"
     )

@@ -202,6 +202,69 @@ def check_bindings(query: LibraryQuery, bindings: dict) -> None:
 # ---------------------------------------------------------------------------- running
 
 
+_IRI_REF = re.compile(r'<[^\s<>"{}|^`\\]*>')
+
+
+def _where_brace(text: str) -> int | None:
+    """The index just after the `{` that opens the query's own WHERE clause, or None.
+
+    A small scanner: it skips comments, strings and IRIs, tracks braces, and takes the
+    first WHERE keyword outside any braces (a CONSTRUCT template or a subquery is inside).
+    """
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                return None
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote) - 1
+        elif char == "<" and (iri := _IRI_REF.match(text, i)):
+            i = iri.end() - 1
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and char in "wW" and text[i : i + 5].upper() == "WHERE" and not _is_name_char(text, i - 1):
+            j = i + 5
+            while j < n and text[j].isspace():
+                j += 1
+            if j < n and text[j] == "{" and not _is_name_char(text, i + 5):
+                return j + 1
+        i += 1
+    return None
+
+
+def _is_name_char(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "_-:?$")
+
+
+def bind_with_values(text: str, bindings: dict | None) -> tuple[str, dict]:
+    """Bind parameters by opening the WHERE clause with `VALUES (?a ?b) { (t1 t2) }`.
+
+    Bound this way, a parameter is known before the rest of the pattern runs, so Oxigraph
+    looks its value up in an index; bound with `substitutions` (SEP-0007 pre-binding) it is
+    only compared with every row. Returns the query and the bindings still to substitute:
+    none, unless the query has no WHERE clause to open (then all of them). The VALUES block
+    goes on the line of the `{`, so line numbers in syntax errors stay right.
+    """
+    if not bindings:
+        return text, {}
+    at = _where_brace(text)
+    if at is None:
+        return text, dict(bindings)
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    return f"{text[:at]} VALUES ({names}) {{ ({terms}) }} {text[at:]}", {}
+
+
+
+
 def syntax_error(exc: SyntaxError, text: str) -> str:
     """pyoxigraph's "error at 4:18: expected ..." as a message with the line, column and a caret."""
     match = _SYNTAX_POSITION.match(str(exc))
@@ -232,6 +295,7 @@ def _answer(result, started: float) -> Answer:
 def run_in_process(store: ox.Store, text: str, bindings: dict | None = None) -> Answer:
     """Run a query on an open store, here. It cannot be stopped: use `run_in_child` for a time limit."""
     started = time.perf_counter()
+    text, bindings = bind_with_values(text, bindings)
     try:
         result = store.query(
             text,
@@ -274,6 +338,7 @@ def _worker_source() -> str:
 def run_in_child(store_dir: Path, text: str, bindings: dict | None = None, timeout: float | None = None) -> Answer:
     """Run a query in a child process on the store at `store_dir` (opened read-only there), and
     kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too."""
+    text, bindings = bind_with_values(text, bindings)
     request = {
         "store": str(store_dir),
         "query": text,

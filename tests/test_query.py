@@ -321,11 +321,18 @@ def test_a_missing_parameter_says_how_to_give_it(seeds_build: Path):
 def test_a_binding_the_query_cannot_take_is_refused(seeds_build: Path):
     result = kg_query("stats", "--bind", "colour=x", "-o", str(seeds_build))
     assert result.output == "Error: stats has no variable ?colour to bind (its parameters: none)\n"
-    result = kg_query(
-        "-e", "SELECT ?c WHERE { ?c skos:prefLabel ?label }", "--bind", "label=Home", "-o", str(seeds_build)
-    )
+    # Without a WHERE keyword kg cannot open the clause with VALUES and falls back to
+    # SEP-0007 pre-binding, which only binds variables the query returns.
+    result = kg_query("-e", "SELECT ?c { ?c skos:prefLabel ?label }", "--bind", "label=Home", "-o", str(seeds_build))
     assert result.exit_code == 1
     assert result.output.startswith("Error: --bind label=... needs ?label in the query's SELECT clause")
+
+
+def test_a_binding_opens_the_where_clause_so_it_need_not_be_returned(seeds_build: Path):
+    query = "SELECT ?c WHERE { GRAPH kgg:concepts { ?c skos:prefLabel ?label } } ORDER BY ?c"
+    result = kg_query("-e", query, "--bind", "label=Peer to Peer", "-o", str(seeds_build), "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["c", "https://term.greeks.live/area/peer-to-peer/"]
 
 
 def test_an_unknown_query_suggests_a_name(seeds_build: Path):
@@ -402,3 +409,25 @@ def test_python_gets_rdflib_results_from_the_same_queries(seeds_build: Path):
 def test_python_syntax_errors_are_named(seeds_build: Path):
     with pytest.raises(QuerySyntaxError, match=r"^syntax error at line 1, column 20: "):
         run_in_process(open_graph(seeds_build).store, "SELECT * WHERE { ?s")
+
+
+def test_values_go_into_the_query_s_own_where_clause():
+    import pyoxigraph as ox
+
+    from kg.query import bind_with_values
+
+    term = {"x": ox.Literal("a } WHERE {")}
+    cases = {
+        # a comment and a string that look like the clause, before it
+        '# WHERE {\nSELECT ?x ("WHERE {" AS ?w) where{ ?x ?p ?o }': "where{ VALUES",
+        # a CONSTRUCT template holding an IRI with '#'
+        "CONSTRUCT { ?x <http://example.org/v#p> ?o } WHERE { ?x ?p ?o }": "WHERE { VALUES",
+        # a subquery: the outer clause, not the inner one
+        "SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?p ?o } } }": "SELECT ?x WHERE { VALUES",
+    }
+    for query, expected in cases.items():
+        text, left = bind_with_values(query, term)
+        assert expected in text and left == {}
+        assert text.count("VALUES") == 1
+        assert len(text.splitlines()) == len(query.splitlines())  # syntax errors keep their line numbers
+    assert bind_with_values("SELECT ?x { ?x ?p ?o }", term) == ("SELECT ?x { ?x ?p ?o }", term)

@@ -20,7 +20,7 @@ WHERE {
 CONSTRUCT { ?part a skos:Concept ; kg:kind ?kind }
 WHERE {
   GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?part }
-  FILTER NOT EXISTS { GRAPH kgg:concepts { ?part kg:kind "area" } }
+  MINUS { GRAPH kgg:concepts { ?part kg:kind "area" } }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:termIriPattern ?termIriPattern } }
   BIND(COALESCE(IF(REGEX(STR(?part), ?termIriPattern), "term", "definition"), "definition") AS ?kind)
 }

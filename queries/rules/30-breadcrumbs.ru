@@ -17,7 +17,7 @@ WHERE {
   GRAPH kgg:provenance { ?page a prov:Entity }
   GRAPH ?page { ?page schema:breadcrumb/schema:itemListElement/schema:item ?item }
   FILTER(isIRI(?item))
-  FILTER NOT EXISTS { GRAPH kgg:concepts { ?item kg:kind ?known } }
+  MINUS { GRAPH kgg:concepts { ?item kg:kind ?known } }
 }
 
 CONSTRUCT { ?item skos:broader ?above }

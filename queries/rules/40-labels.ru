@@ -2,7 +2,9 @@
 # derives: One skos:prefLabel per concept (facets already have theirs): the first of the
 #   concept's headline on its own page, its name on its own page, a headline on another
 #   page, a name on another page, the name of a breadcrumb item pointing at it; ties go to
-#   the alphabetically first. The settings' label boilerplate is cut from it.
+#   the alphabetically first. The settings' label boilerplate is cut from it. Each label
+#   also gets kg:key, the label in lower case, which queries look up to find a concept by
+#   its label whatever the case (an index lookup, where comparing LCASE of every label is a scan).
 # why: SKOS allows one preferred label per concept, and a definition's own page is the
 #   authority on its title; an area's listing of it is a copy.
 
@@ -12,13 +14,13 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
-CONSTRUCT { ?concept skos:prefLabel ?label }
+CONSTRUCT { ?concept skos:prefLabel ?label ; kg:key ?key }
 WHERE {
   {
     SELECT ?concept (MIN(CONCAT(STR(?rank), STR(?text))) AS ?best)
     WHERE {
       GRAPH kgg:concepts { ?concept kg:kind ?kind }
-      FILTER NOT EXISTS { GRAPH kgg:concepts { ?concept skos:prefLabel ?known } }
+      MINUS { GRAPH kgg:concepts { ?concept skos:prefLabel ?known } }
       GRAPH kgg:provenance { ?page a prov:Entity }
       {
         GRAPH ?page { ?concept schema:headline ?text } BIND(IF(?page = ?concept, 1, 3) AS ?rank)
@@ -34,4 +36,5 @@ WHERE {
   BIND(SUBSTR(?best, 2) AS ?raw)
   BIND(COALESCE(REPLACE(?raw, ?labelBoilerplate, ""), ?raw) AS ?label)
   FILTER(STRLEN(?label) > 0)
+  BIND(LCASE(?label) AS ?key)
 }

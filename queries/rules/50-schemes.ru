@@ -41,6 +41,6 @@ WHERE {
 CONSTRUCT { ?scheme skos:prefLabel ?host }
 WHERE {
   GRAPH kgg:concepts { ?scheme a skos:ConceptScheme ; kg:site ?site }
-  FILTER NOT EXISTS { GRAPH kgg:concepts { ?scheme skos:prefLabel ?named } }
+  MINUS { GRAPH kgg:concepts { ?scheme skos:prefLabel ?named } }
   BIND(REPLACE(STR(?site), "^[^:]*://([^/]*)/$", "$1") AS ?host)
 }

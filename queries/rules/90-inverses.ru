@@ -21,6 +21,6 @@ WHERE {
   GRAPH kgg:concepts {
     ?concept kg:kind ?kind ; skos:inScheme ?scheme .
     FILTER(?kind != "facet")
-    FILTER NOT EXISTS { ?concept skos:broader ?anything }
+    MINUS { ?concept skos:broader ?anything }
   }
 }
