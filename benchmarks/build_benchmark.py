@@ -720,7 +720,9 @@ def measure_size(pages: int, args: argparse.Namespace, log) -> tuple[list[Row], 
         rows += measure_queries(pages, output, info, args, log)
         rows += measure_view(pages, output, workdir, log)
         if args.rebuild_up_to and pages > args.rebuild_up_to:
-            rows.append(Row(pages, "kg build again (incremental)", note=f"skipped: --rebuild-up-to {args.rebuild_up_to}"))
+            rows.append(
+                Row(pages, "kg build again (incremental)", note=f"skipped: --rebuild-up-to {args.rebuild_up_to}")
+            )
         else:
             rows += measure_rebuild(pages, folder, output, full, args, log)
     else:

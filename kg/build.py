@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +40,10 @@ from .store import ProvenanceRecord, StagingStore, staging, store_path
 BUILD_EXPORTS = ("turtle",)
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_FROM_FILES = 200
+# Files per task sent to a worker process, and tasks queued or finished ahead of the
+# writer per worker: enough to keep the workers busy, few enough that memory stays flat.
+FILES_PER_TASK = 16
+TASKS_AHEAD_PER_JOB = 4
 # The writer loads N-Quads in batches of about this many bytes.
 LOAD_BATCH_BYTES = 8_000_000
 
@@ -225,9 +229,9 @@ def _start_worker(config: BuildConfig) -> None:
     _worker = PageConverter(config)
 
 
-def _convert_in_worker(source: SourceFile) -> FileResult:
+def _convert_chunk(sources: list[SourceFile]) -> list[FileResult]:
     assert _worker is not None
-    return _worker.convert_file(source)
+    return [_worker.convert_file(source) for source in sources]
 
 
 def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[FileResult]:
@@ -238,8 +242,18 @@ def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> It
         return
     # spawn, not fork: the parent holds an open RocksDB store.
     context = multiprocessing.get_context("spawn")
+    chunks = (files[start : start + FILES_PER_TASK] for start in range(0, len(files), FILES_PER_TASK))
     with context.Pool(jobs, initializer=_start_worker, initargs=(config,)) as pool:
-        yield from pool.imap(_convert_in_worker, files, chunksize=16)
+        # A window of tasks, not pool.imap: imap hands out every file at once, and when
+        # the workers convert faster than the writer loads, the finished pages pile up in
+        # this process (hundreds of MB on 100,000 pages). The window bounds them.
+        window: deque = deque()
+        for chunk in chunks:
+            window.append(pool.apply_async(_convert_chunk, (chunk,)))
+            if len(window) >= jobs * TASKS_AHEAD_PER_JOB:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
 
 
 class _Writer:

@@ -263,8 +263,6 @@ def bind_with_values(text: str, bindings: dict | None) -> tuple[str, dict]:
     return f"{text[:at]} VALUES ({names}) {{ ({terms}) }} {text[at:]}", {}
 
 
-
-
 def syntax_error(exc: SyntaxError, text: str) -> str:
     """pyoxigraph's "error at 4:18: expected ..." as a message with the line, column and a caret."""
     match = _SYNTAX_POSITION.match(str(exc))
