@@ -246,7 +246,7 @@ def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> It
     with context.Pool(jobs, initializer=_start_worker, initargs=(config,)) as pool:
         # A window of tasks, not pool.imap: imap hands out every file at once, and when
         # the workers convert faster than the writer loads, the finished pages pile up in
-        # this process (hundreds of MB on 100,000 pages). The window bounds them.
+        # this process with no bound. The window bounds them.
         window: deque = deque()
         for chunk in chunks:
             window.append(pool.apply_async(_convert_chunk, (chunk,)))

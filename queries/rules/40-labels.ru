@@ -4,7 +4,7 @@
 #   page, a name on another page, the name of a breadcrumb item pointing at it; ties go to
 #   the alphabetically first. The settings' label boilerplate is cut from it. Each label
 #   also gets kg:key, the label in lower case, which queries look up to find a concept by
-#   its label whatever the case (an index lookup, where comparing LCASE of every label is a scan).
+#   its label whatever the case (an index lookup; comparing LCASE of every label is a scan).
 # why: SKOS allows one preferred label per concept, and a definition's own page is the
 #   authority on its title; an area's listing of it is a copy.
 
