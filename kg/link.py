@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import RuleError
-from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, SKOS
+from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, SKOS, STATISTICS_GRAPH
 from .query import QUERY_PREFIXES, parse_header, syntax_error
 
 # The rules' shared scratch graph: the settings (00-settings.ru) and helper triples; dropped after the run.
@@ -38,7 +38,11 @@ TARGET_GRAPHS = {
     f"<{CONCEPTS_GRAPH}>": CONCEPTS_GRAPH,
     "kgg:link-scratch": SCRATCH_GRAPH,
     f"<{SCRATCH_GRAPH}>": SCRATCH_GRAPH,
+    "kgg:statistics": STATISTICS_GRAPH,
+    f"<{STATISTICS_GRAPH}>": STATISTICS_GRAPH,
 }
+# The graphs the rules write, cleared before they run.
+DERIVED_GRAPHS = (CONCEPTS_GRAPH, STATISTICS_GRAPH)
 # A bulk load writes new files and costs ~50 ms however little it loads; below this size
 # (a few thousand triples) an ordinary transaction is quicker.
 BULK_LOAD_FROM_BYTES = 256 * 1024
@@ -170,8 +174,8 @@ def derive(store: ox.Store, *, rules_dir: Path | None = None, skip: Iterable[str
 def run_rules(store: ox.Store, rules: list[Rule]) -> LinkReport:
     report = LinkReport()
     started = time.perf_counter()
-    clear_graph(store, CONCEPTS_GRAPH)
-    clear_graph(store, SCRATCH_GRAPH)
+    for graph in (*DERIVED_GRAPHS, SCRATCH_GRAPH):
+        clear_graph(store, graph)
     try:
         with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
             triples_file = Path(workdir) / "triples.nt"

@@ -24,6 +24,8 @@ KG = Namespace("urn:kg:vocab:")
 PROVENANCE_GRAPH = "urn:kg:graph:provenance"
 # The concept layer derived by the SPARQL rules in queries/ (see kg.link).
 CONCEPTS_GRAPH = "urn:kg:graph:concepts"
+# Counts of the pages and the concept layer, made by the last rule (95-statistics).
+STATISTICS_GRAPH = "urn:kg:graph:statistics"
 
 PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),

@@ -85,6 +85,31 @@ def test_list_describes_every_query():
     assert result.output.endswith(f"{len(library())} queries; run one with `kg query NAME`.\n")
 
 
+# What `stats` shows, counted on the store itself (rule 95-statistics counts at build time).
+LIVE_COUNTS = """
+SELECT ?measure (COUNT(*) AS ?count) WHERE {
+  { GRAPH kgg:provenance { ?x a prov:Entity } BIND("pages" AS ?measure) }
+  UNION { GRAPH kgg:concepts { ?x kg:kind ?kind } BIND(CONCAT("concepts: ", ?kind) AS ?measure) }
+  UNION { GRAPH kgg:concepts { ?x kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term")) }
+          BIND("links: area to definition" AS ?measure) }
+  UNION { GRAPH kgg:concepts { ?x skos:broader ?y } BIND("links: broader" AS ?measure) }
+  UNION { GRAPH kgg:concepts { ?x skos:related ?y } BIND("links: related (both ways)" AS ?measure) }
+  UNION { GRAPH kgg:concepts { ?x kg:facet ?y } BIND("links: facets" AS ?measure) }
+} GROUP BY ?measure
+"""
+
+
+def test_stats_shows_the_counts_of_the_store(example_build: Path):
+    graph = open_graph(example_build)
+    shown = {str(row["measure"]): int(row["count"]) for row in graph.run("stats").rows()}
+    live = {str(row["measure"]): int(row["count"]) for row in graph.run(LIVE_COUNTS).rows()}
+    errors = "SELECT (COUNT(DISTINCT ?page) AS ?n) WHERE { GRAPH kgg:provenance { ?page kg:error ?e } }"
+    assert shown.pop("pages with errors") == int(graph.run(errors).rows()[0]["n"])
+    assert shown == live
+    pages = len(list((ROOT / "kg" / "data" / "example").glob("*.txt"))) + 1  # and EXTRA_PAGE
+    assert shown["pages"] == pages and shown["concepts: area"] == 5 and shown["links: area to definition"] > 10
+
+
 def test_the_library_works_from_another_directory(example_build: Path, tmp_path: Path):
     # The queries ship inside the package (kg.queries), not in the working directory.
     done = subprocess.run(
