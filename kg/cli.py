@@ -257,7 +257,7 @@ def path_command(output, source, target, all_shortest):
     """
     from .network import concept_paths, find_concept, format_path, load_network
 
-    graph = load_network(output)
+    graph = load_network(output, details=False)
     start, end = find_concept(graph, source), find_concept(graph, target)
     paths = concept_paths(graph, start, end, all_shortest=all_shortest)
     for hops in paths:
@@ -285,7 +285,7 @@ def stats(output, top):
     """
     from .network import load_network, summarize
 
-    click.echo(summarize(load_network(output), top=top).report())
+    click.echo(summarize(load_network(output, details=False), top=top).report())
 
 
 def _result_formats() -> list[str]:

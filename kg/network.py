@@ -67,18 +67,49 @@ _LAYOUT_CHUNK = 350
 
 _PREFIXES = f"PREFIX skos: <{SKOS}> PREFIX kg: <{KG}>\n"
 
-_NODES_QUERY = (
+_GRAPH = f"<{CONCEPTS_GRAPH}>"
+
+# Each list is read once in a subquery and joined through a hash table: on a large store,
+# looking up the label, or the kinds of both ends of an edge, row by row is several times
+# slower.
+_NAMES_QUERY = (
     _PREFIXES
     + f"""
-SELECT ?concept (MIN(STR(?k)) AS ?kind) (MIN(STR(?l)) AS ?label) (MIN(STR(?d)) AS ?definition)
-       (MIN(STR(?q)) AS ?question) (MIN(STR(?a)) AS ?answer)
-WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{
-  ?concept kg:kind ?k .
-  OPTIONAL {{ ?concept skos:prefLabel ?l }}
-  OPTIONAL {{ ?concept skos:definition ?d }}
-  OPTIONAL {{ ?concept kg:question ?q }}
-  OPTIONAL {{ ?concept kg:answer ?a }}
-}} }}
+SELECT ?concept (MIN(STR(?k)) AS ?kind) (MIN(STR(?l)) AS ?label)
+WHERE {{
+  {{ SELECT ?concept ?k WHERE {{ GRAPH {_GRAPH} {{ ?concept kg:kind ?k }} }} }}
+  OPTIONAL {{ SELECT ?concept ?l WHERE {{ GRAPH {_GRAPH} {{ ?concept skos:prefLabel ?l }} }} }}
+}}
+GROUP BY ?concept
+"""
+)
+
+_EDGES_QUERY = (
+    _PREFIXES
+    + f"""
+SELECT ?s ?p ?o WHERE {{
+  {{ SELECT DISTINCT ?s WHERE {{ GRAPH {_GRAPH} {{ ?s kg:kind ?ks }} }} }}
+  {{
+    SELECT ?s ?p ?o
+    WHERE {{ GRAPH {_GRAPH} {{ ?s ?p ?o }} FILTER(?p NOT IN ({", ".join(f"<{iri}>" for iri in sorted(_NOT_RELATIONS))})) }}
+  }}
+  {{ SELECT DISTINCT ?o WHERE {{ GRAPH {_GRAPH} {{ ?o kg:kind ?ko }} }} }}
+  FILTER(?s != ?o)
+}}
+"""
+)
+
+# The texts of some concepts (VALUES ?concept { ... } goes after the WHERE's brace): only
+# the concepts drawn need them, and on a large store they are most of the concept layer.
+_DETAILS_QUERY = (
+    _PREFIXES
+    + f"""
+SELECT ?concept (MIN(STR(?d)) AS ?definition) (MIN(STR(?q)) AS ?question) (MIN(STR(?a)) AS ?answer)
+WHERE {{ {{values}}
+  OPTIONAL {{ GRAPH {_GRAPH} {{ ?concept skos:definition ?d }} }}
+  OPTIONAL {{ GRAPH {_GRAPH} {{ ?concept kg:question ?q }} }}
+  OPTIONAL {{ GRAPH {_GRAPH} {{ ?concept kg:answer ?a }} }}
+}}
 GROUP BY ?concept
 """
 )
@@ -86,19 +117,11 @@ GROUP BY ?concept
 _SOURCES_QUERY = (
     _PREFIXES
     + f"""
-SELECT ?concept ?source WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{ ?concept kg:kind ?k ; kg:source ?source }} }}
+SELECT ?concept ?source WHERE {{ {{values}} GRAPH {_GRAPH} {{ ?concept kg:source ?source }} }}
 """
 )
-
-_EDGES_QUERY = (
-    _PREFIXES
-    + f"""
-SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH <{CONCEPTS_GRAPH}> {{
-  ?o kg:kind ?ko . ?s ?p ?o . ?s kg:kind ?ks .
-  FILTER(?s != ?o && ?p NOT IN ({", ".join(f"<{iri}>" for iri in sorted(_NOT_RELATIONS))}))
-}} }}
-"""
-)
+# Concepts per VALUES block of the details queries.
+_DETAILS_BATCH = 1000
 
 # -- reading the store ---------------------------------------------------------
 
@@ -152,38 +175,59 @@ def _rows(store: ox.Store, query: str, *names: str) -> list[tuple[str | None, ..
     )
 
 
-def concept_graph(store: ox.Store) -> nx.DiGraph:
-    """The concept network of a store (see the module docstring for its attributes)."""
+def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
+    """The concept network of a store (see the module docstring for its attributes).
+
+    With details=False the nodes have only kind, label and url (the IRI when it is a web
+    URL): enough to find, rank and join concepts, in a fraction of the memory. `add_details`
+    gives the rest to the nodes that need it.
+    """
     graph = nx.DiGraph()
-    for iri, kind, label, definition, question, answer in _rows(
-        store, _NODES_QUERY, "concept", "kind", "label", "definition", "question", "answer"
-    ):
-        graph.add_node(
-            iri,
-            kind=kind or "concept",
-            label=label or _local_name(iri),
-            definition=definition or answer or "",
-            question=question or "",
-            url=_web_url(iri),
-            sources=[],
-        )
-    for iri, source in _rows(store, _SOURCES_QUERY, "concept", "source"):
-        graph.nodes[iri]["sources"].append(source)
-    for attributes in graph.nodes.values():
-        attributes["url"] = attributes["url"] or next(filter(None, map(_web_url, attributes["sources"])), None)
-    for source, predicate, target in _rows(store, _EDGES_QUERY, "s", "p", "o"):
-        relation, reverse = _relation(predicate)
-        if reverse:
-            source, target = target, source
-        _add_relation(graph, source, target, relation)
+    for iri, kind, label in _rows(store, _NAMES_QUERY, "concept", "kind", "label"):
+        graph.add_node(iri, kind=kind or "concept", label=label or _local_name(iri), url=_web_url(iri))
+    # Edges are sorted for a stable order of insertion (layouts and communities depend on it)
+    # as numbers, the nodes' places in sorted order, not as strings: a third of the memory.
+    place = {node: index for index, node in enumerate(graph.nodes)}
+    predicates: dict[str, int] = {}
+    found = []
+    for row in store.query(_EDGES_QUERY):
+        source, target = place.get(row["s"].value), place.get(row["o"].value)
+        if source is not None and target is not None:
+            found.append((source, predicates.setdefault(row["p"].value, len(predicates)), target))
+    names, nodes = sorted(predicates, key=predicates.get), list(graph.nodes)
+    by_name = sorted(range(len(names)), key=names.__getitem__)
+    rank_of = {number: rank for rank, number in enumerate(by_name)}
+    for source, predicate, target in sorted(set(found), key=lambda e: (e[0], rank_of[e[1]], e[2])):
+        relation, reverse = _relation(names[predicate])
+        ends = (nodes[target], nodes[source]) if reverse else (nodes[source], nodes[target])
+        _add_relation(graph, *ends, relation)
+    if details:
+        add_details(store, graph, graph.nodes)
     return graph
 
 
-def load_network(output: Path | str) -> nx.DiGraph:
+def add_details(store: ox.Store, graph: nx.DiGraph, nodes: Iterable[str]) -> None:
+    """Give `nodes` their definition, question, sources and url (see the module docstring)."""
+    wanted = sorted(node for node in nodes if not node.startswith("_:"))
+    for node in wanted:
+        graph.nodes[node].update(definition="", question="", sources=[])
+    for begin in range(0, len(wanted), _DETAILS_BATCH):
+        values = "VALUES ?concept { " + " ".join(f"<{node}>" for node in wanted[begin : begin + _DETAILS_BATCH]) + " }"
+        details = _DETAILS_QUERY.replace("{values}", values)
+        for iri, definition, question, answer in _rows(store, details, "concept", "definition", "question", "answer"):
+            graph.nodes[iri].update(definition=definition or answer or "", question=question or "")
+        for iri, source in _rows(store, _SOURCES_QUERY.replace("{values}", values), "concept", "source"):
+            graph.nodes[iri]["sources"].append(source)
+    for node in wanted:
+        attributes = graph.nodes[node]
+        attributes["url"] = attributes["url"] or next(filter(None, map(_web_url, attributes["sources"])), None)
+
+
+def load_network(output: Path | str, *, details: bool = True) -> nx.DiGraph:
     """The concept network of a build folder's store; EmptyNetwork when it has no concept."""
     from .store import open_store
 
-    graph = concept_graph(open_store(output))
+    graph = concept_graph(open_store(output), details=details)
     if graph.number_of_nodes() == 0:
         raise EmptyNetwork(
             f"the store in {output}/ holds no concepts: its pages give none, or it was built before the concept "
@@ -318,10 +362,24 @@ def _by_rank(graph: nx.Graph, nodes: Iterable[str], rank: dict[str, float]) -> l
     return sorted(nodes, key=lambda n: (-rank.get(n, 0.0), _normal(graph.nodes[n]["label"]), n))
 
 
+def induced(graph: nx.Graph, nodes: Iterable[str]) -> nx.Graph:
+    """The subgraph on `nodes`, a copy, with nodes and edges in the order of `graph`.
+
+    networkx's graph.subgraph(nodes) iterates a set of the nodes when they are fewer than
+    the graph's, an order that changes from run to run with Python's string hashing; the
+    layout and the communities depend on the order, so the page would too.
+    """
+    keep = set(nodes)
+    sub = graph.__class__()
+    sub.add_nodes_from((node, dict(attributes)) for node, attributes in graph.nodes(data=True) if node in keep)
+    sub.add_edges_from((u, v, dict(attributes)) for u, v, attributes in graph.edges(data=True) if u in keep and v in keep)
+    return sub
+
+
 def neighbourhood(graph: nx.DiGraph, center: str, depth: int) -> nx.DiGraph:
     """The concepts at most `depth` hops from `center` (either direction), with their relations."""
     reached = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center, cutoff=depth)
-    return graph.subgraph(reached).copy()
+    return induced(graph, reached)
 
 
 def most_central(graph: nx.DiGraph, limit: int, rank: dict[str, float] | None = None) -> nx.DiGraph:
@@ -329,7 +387,7 @@ def most_central(graph: nx.DiGraph, limit: int, rank: dict[str, float] | None = 
     if graph.number_of_nodes() <= limit:
         return graph
     rank = rank if rank is not None else centrality(graph)
-    return graph.subgraph(_by_rank(graph, graph.nodes, rank)[:limit]).copy()
+    return induced(graph, _by_rank(graph, graph.nodes, rank)[:limit])
 
 
 @dataclass
@@ -456,11 +514,11 @@ def _layout_pieces(graph: nx.Graph, seed: int) -> list[tuple[list[str], dict[str
     while stack:
         nodes = stack.pop()
         if len(nodes) > _LAYOUT_CHUNK:
-            parts = nx.community.louvain_communities(graph.subgraph(nodes), seed=seed, resolution=2.0)
+            parts = nx.community.louvain_communities(induced(graph, nodes), seed=seed, resolution=2.0)
             if len(parts) > 1:
                 stack.extend(sorted(sorted(part) for part in parts))
                 continue
-        sub = graph.subgraph(nodes)
+        sub = induced(graph, nodes)
         local = nx.spring_layout(sub, seed=seed, iterations=60) if len(nodes) > 1 else {nodes[0]: (0.0, 0.0)}
         pieces.append((sorted(nodes), {node: tuple(local[node]) for node in nodes}))
     pieces.sort(key=lambda piece: (-len(piece[0]), piece[0][0]))
@@ -496,7 +554,7 @@ def _network_for_export(store: ox.Store, graph: str | None) -> nx.DiGraph:
         kept = [n for n, sources in network.nodes(data="sources") if graph in sources]
         if not kept:
             raise ExportError(f"no concept is asserted by <{graph}>")
-        network = network.subgraph(kept).copy()
+        network = induced(network, kept)
     rank = centrality(network)
     flat = nx.DiGraph()
     for node, attributes in network.nodes(data=True):

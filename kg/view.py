@@ -214,12 +214,15 @@ def write_view(
     max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> ViewResult:
     """Write the page for a build folder's network (default: OUTPUT/graph.html), atomically."""
-    from .network import load_network
+    from .network import add_details, load_network
+    from .store import open_store
 
     output = Path(output)
-    graph = load_network(output)
+    # The whole network is read without texts; only the concepts drawn get theirs.
+    graph = load_network(output, details=False)
     total = graph.number_of_nodes()
     shown, note, rank = select(graph, around=around, depth=depth, max_nodes=max_nodes)
+    add_details(open_store(output), shown, shown.nodes)
     page = render(shown, title=f"Concept network of {output.resolve().name}/", note=note, rank=rank)
     path = Path(destination) if destination else output / "graph.html"
     temporary = path.with_name(f".{path.name}.partial")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 
 import networkx as nx
 import pyoxigraph as ox
@@ -235,6 +238,24 @@ def test_layout_places_every_node_apart_and_is_repeatable(tmp_path):
     assert set(positions) == set(network.nodes)
     assert len(set(positions.values())) == len(positions)
     assert layout(network) == positions
+
+
+def test_the_page_is_the_same_whatever_python_s_string_hashing(tmp_path):
+    # A cut (--max-nodes) and a layout by communities; each run hashes strings differently.
+    output = write_store(tmp_path / "big", synthetic(900))
+    pages = []
+    for seed in ("1", "2", "3"):
+        page = tmp_path / f"view-{seed}.html"
+        done = subprocess.run(
+            [sys.executable, "-m", "kg", "view", "-o", str(output), "--to", str(page), "--max-nodes", "400"],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        pages.append(page.read_bytes())
+    assert b"400 most central" in pages[0]
+    assert pages[0] == pages[1] == pages[2]
 
 
 # -- network exports ----------------------------------------------------------------------------
