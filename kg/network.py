@@ -347,7 +347,9 @@ def centrality(graph: nx.Graph) -> dict[str, float]:
     """PageRank of every concept over the undirected network (hubs score high whichever way edges point)."""
     if graph.number_of_nodes() == 0:
         return {}
-    return nx.pagerank(nx.Graph(graph))
+    # An undirected view, not a copy: the same scores (an edge either way is one link) without a
+    # second network in memory.
+    return nx.pagerank(graph.to_undirected(as_view=True))
 
 
 def communities(graph: nx.Graph, *, seed: int = 0) -> list[set[str]]:
