@@ -34,7 +34,7 @@ from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
-from .store import ProvenanceRecord, StagingStore, staging, store_path
+from .store import LOAD_BATCH_BYTES, ProvenanceRecord, StagingStore, staging, store_path
 
 # The export every build leaves beside the store; the others come from `kg export`.
 BUILD_EXPORTS = ("turtle",)
@@ -44,8 +44,6 @@ PARALLEL_FROM_FILES = 200
 # writer per worker: enough to keep the workers busy, few enough that memory stays flat.
 FILES_PER_TASK = 16
 TASKS_AHEAD_PER_JOB = 4
-# The writer loads N-Quads in batches of about this many bytes.
-LOAD_BATCH_BYTES = 8_000_000
 
 Progress = Callable[[int, int], None]
 

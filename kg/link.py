@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from .errors import RuleError
 from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, SKOS, STATISTICS_GRAPH
 from .query import QUERY_PREFIXES, parse_header, syntax_error
+from .store import bulk_load_file
 
 # The rules' shared scratch graph: the settings (00-settings.ru) and helper triples; dropped after the run.
 SCRATCH_GRAPH = "urn:kg:graph:link-scratch"
@@ -203,9 +204,9 @@ def clear_graph(store: ox.Store, graph: str, batch: int = CLEAR_BATCH) -> None:
 
 
 def _run_step(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str], triples_file: Path) -> None:
-    """Run one request; a CONSTRUCT's triples go through an N-Triples file into one bulk load.
+    """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads.
 
-    The file keeps memory flat however many triples a rule makes.
+    The file, loaded in pieces, keeps memory flat however many triples a rule makes.
     """
     text = with_settings(step.text, settings)
     try:
@@ -215,7 +216,7 @@ def _run_step(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str],
         store.query(text, prefixes=QUERY_PREFIXES).serialize(triples_file, format=ox.RdfFormat.N_TRIPLES)
         size, graph = triples_file.stat().st_size, ox.NamedNode(step.graph)
         if size > BULK_LOAD_FROM_BYTES:
-            store.bulk_load(path=triples_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            bulk_load_file(store, triples_file, ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
         elif size:
             store.load(path=triples_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
     except SyntaxError as exc:

@@ -84,6 +84,7 @@ GROUP BY ?concept
 """
 )
 
+_BOOKKEEPING = ", ".join(f"<{iri}>" for iri in sorted(_NOT_RELATIONS))
 _EDGES_QUERY = (
     _PREFIXES
     + f"""
@@ -91,7 +92,7 @@ SELECT ?s ?p ?o WHERE {{
   {{ SELECT DISTINCT ?s WHERE {{ GRAPH {_GRAPH} {{ ?s kg:kind ?ks }} }} }}
   {{
     SELECT ?s ?p ?o
-    WHERE {{ GRAPH {_GRAPH} {{ ?s ?p ?o }} FILTER(?p NOT IN ({", ".join(f"<{iri}>" for iri in sorted(_NOT_RELATIONS))})) }}
+    WHERE {{ GRAPH {_GRAPH} {{ ?s ?p ?o }} FILTER(?p NOT IN ({_BOOKKEEPING})) }}
   }}
   {{ SELECT DISTINCT ?o WHERE {{ GRAPH {_GRAPH} {{ ?o kg:kind ?ko }} }} }}
   FILTER(?s != ?o)
@@ -374,7 +375,7 @@ def induced(graph: nx.Graph, nodes: Iterable[str]) -> nx.Graph:
     keep = set(nodes)
     sub = graph.__class__()
     sub.add_nodes_from((node, dict(attributes)) for node, attributes in graph.nodes(data=True) if node in keep)
-    sub.add_edges_from((u, v, dict(attributes)) for u, v, attributes in graph.edges(data=True) if u in keep and v in keep)
+    sub.add_edges_from((u, v, dict(data)) for u, v, data in graph.edges(data=True) if u in keep and v in keep)
     return sub
 
 

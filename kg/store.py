@@ -25,6 +25,10 @@ from .errors import StoreError
 from .namespaces import KG, PROV, PROVENANCE_GRAPH, RDF
 
 STORE_DIR = "store"
+# Oxigraph's bulk loader keeps what it is given in memory (and up to a million quads per
+# thread of it) until it writes: loads of about this size keep memory flat however much
+# there is to load, and are large enough that each load's fixed cost (~50 ms) stays small.
+LOAD_BATCH_BYTES = 8_000_000
 _STAGING_PREFIX = ".staging-"
 _RETIRED_PREFIX = ".retired-"
 
@@ -39,6 +43,29 @@ def _recover(output: Path) -> None:
     retired = sorted(output.glob(_RETIRED_PREFIX + "*"), key=lambda p: p.stat().st_mtime)
     if retired:
         retired[-1].rename(live)
+
+
+def bulk_load_file(
+    store: ox.Store,
+    path: Path,
+    fmt: ox.RdfFormat,
+    *,
+    to_graph: ox.NamedNode | None = None,
+    lenient: bool = False,
+    batch_bytes: int = LOAD_BATCH_BYTES,
+) -> None:
+    """Bulk-load a line-based file (N-Triples, N-Quads) in pieces of about `batch_bytes`, cut at line ends."""
+    options = {"format": fmt, "lenient": lenient, **({"to_graph": to_graph} if to_graph is not None else {})}
+    with open(path, "rb") as stream:
+        rest = b""
+        while block := stream.read(batch_bytes):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                store.bulk_load(block[:cut], **options)
+        if rest:
+            store.bulk_load(rest, **options)
 
 
 def store_path(output: Path) -> Path:

@@ -18,7 +18,7 @@ from kg.errors import RuleError
 from kg.link import SCRATCH_GRAPH, derive, load_rules, shipped_rules_folder
 from kg.namespaces import CONCEPTS_GRAPH
 from kg.query import parse_header
-from kg.store import open_store
+from kg.store import bulk_load_file, open_store
 
 SITE = "https://term.greeks.live/"
 P2P = SITE + "area/peer-to-peer/"
@@ -324,3 +324,19 @@ def test_kg_link_waits_for_a_build_writing_to_the_same_folder(seeds_build: Path)
         result = CliRunner().invoke(main, ["link", "-o", str(seeds_build)])
     assert result.exit_code == 1
     assert result.output == f"Error: another kg build is writing to {seeds_build}/; wait for it to finish\n"
+
+
+def test_a_rule_s_triples_load_in_pieces_cut_at_line_ends(tmp_path: Path):
+    # Rules load their triples in pieces so the bulk loader's memory stays bounded; no piece
+    # may cut a triple, whatever the piece size (here smaller than one line).
+    text = '"line {n}\\nwith an escaped newline, \\"quotes\\" and é"'
+    lines = [f"<urn:x:{n}> <urn:x:says> {text.format(n=n)} .\n" for n in range(500)]
+    path = tmp_path / "triples.nt"
+    path.write_text("".join(lines), encoding="utf-8")
+    graph = ox.NamedNode("urn:x:graph")
+    for batch_bytes in (10, 4096, 10**9):
+        store = ox.Store()
+        bulk_load_file(store, path, ox.RdfFormat.N_TRIPLES, to_graph=graph, batch_bytes=batch_bytes)
+        assert len(store) == 500
+        says = ox.Literal('line 7\nwith an escaped newline, "quotes" and é')
+        assert ox.Quad(ox.NamedNode("urn:x:7"), ox.NamedNode("urn:x:says"), says, graph) in store

@@ -90,8 +90,8 @@ LIVE_COUNTS = """
 SELECT ?measure (COUNT(*) AS ?count) WHERE {
   { GRAPH kgg:provenance { ?x a prov:Entity } BIND("pages" AS ?measure) }
   UNION { GRAPH kgg:concepts { ?x kg:kind ?kind } BIND(CONCAT("concepts: ", ?kind) AS ?measure) }
-  UNION { GRAPH kgg:concepts { ?x kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term")) }
-          BIND("links: area to definition" AS ?measure) }
+  UNION { GRAPH kgg:concepts { ?x kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k }
+          FILTER(?k IN ("definition", "term")) BIND("links: area to definition" AS ?measure) }
   UNION { GRAPH kgg:concepts { ?x skos:broader ?y } BIND("links: broader" AS ?measure) }
   UNION { GRAPH kgg:concepts { ?x skos:related ?y } BIND("links: related (both ways)" AS ?measure) }
   UNION { GRAPH kgg:concepts { ?x kg:facet ?y } BIND("links: facets" AS ?measure) }
