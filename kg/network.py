@@ -196,9 +196,7 @@ def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
         if source is not None and target is not None:
             found.append((source, predicates.setdefault(row["p"].value, len(predicates)), target))
     names, nodes = sorted(predicates, key=predicates.get), list(graph.nodes)
-    by_name = sorted(range(len(names)), key=names.__getitem__)
-    rank_of = {number: rank for rank, number in enumerate(by_name)}
-    for source, predicate, target in sorted(set(found), key=lambda e: (e[0], rank_of[e[1]], e[2])):
+    for source, predicate, target in sorted(set(found), key=lambda e: (e[0], names[e[1]], e[2])):
         relation, reverse = _relation(names[predicate])
         ends = (nodes[target], nodes[source]) if reverse else (nodes[source], nodes[target])
         _add_relation(graph, *ends, relation)
