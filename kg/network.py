@@ -163,9 +163,14 @@ def _add_relation(graph: nx.DiGraph, source: str, target: str, relation: str) ->
     graph.add_edge(source, target, relation=relation)
 
 
+def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    """A term as a string: its value, or "_:id" for a blank node, so it cannot pass for an IRI."""
+    return str(term) if isinstance(term, ox.BlankNode) else term.value
+
+
 def _value(row: ox.QuerySolution, name: str) -> str | None:
     term = row[name]
-    return term.value if term is not None else None
+    return _key(term) if term is not None else None
 
 
 def _rows(store: ox.Store, query: str, *names: str) -> list[tuple[str | None, ...]]:
@@ -186,13 +191,13 @@ def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
     graph = nx.DiGraph()
     for iri, kind, label in _rows(store, _NAMES_QUERY, "concept", "kind", "label"):
         graph.add_node(iri, kind=kind or "concept", label=label or _local_name(iri), url=_web_url(iri))
-    # Edges are sorted for a stable order of insertion (layouts and communities depend on it)
-    # as numbers, the nodes' places in sorted order, not as strings: a third of the memory.
+    # Edges are sorted for a stable order of insertion (layouts and communities depend on it),
+    # kept as the nodes' places in sorted order rather than as three strings each.
     place = {node: index for index, node in enumerate(graph.nodes)}
     predicates: dict[str, int] = {}
     found = []
     for row in store.query(_EDGES_QUERY):
-        source, target = place.get(row["s"].value), place.get(row["o"].value)
+        source, target = place.get(_key(row["s"])), place.get(_key(row["o"]))
         if source is not None and target is not None:
             found.append((source, predicates.setdefault(row["p"].value, len(predicates)), target))
     names, nodes = sorted(predicates, key=predicates.get), list(graph.nodes)
@@ -207,9 +212,10 @@ def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
 
 def add_details(store: ox.Store, graph: nx.DiGraph, nodes: Iterable[str]) -> None:
     """Give `nodes` their definition, question, sources and url (see the module docstring)."""
-    wanted = sorted(node for node in nodes if not node.startswith("_:"))
-    for node in wanted:
+    nodes = list(nodes)
+    for node in nodes:
         graph.nodes[node].update(definition="", question="", sources=[])
+    wanted = sorted(node for node in nodes if not node.startswith("_:"))  # VALUES takes no blank node
     for begin in range(0, len(wanted), _DETAILS_BATCH):
         values = "VALUES ?concept { " + " ".join(f"<{node}>" for node in wanted[begin : begin + _DETAILS_BATCH]) + " }"
         details = _DETAILS_QUERY.replace("{values}", values)

@@ -40,6 +40,7 @@ from selectolax.lexbor import LexborHTMLParser
 from kg.cli import main
 from kg.errors import AmbiguousConcept, ExportError, NoPath, UnknownConcept
 from kg.export import EXPORTERS, export
+from kg.namespaces import CONCEPTS_GRAPH, KG, SKOS
 from kg.network import (
     concept_graph,
     concept_paths,
@@ -105,6 +106,24 @@ def test_bookkeeping_is_not_a_relation(graph):
     # Lightning is asserted by (kg:source) the Peer to Peer Channels area, which is a concept itself.
     assert not graph.has_edge(LIGHTNING, P2P_CHANNELS)
     assert "https://glossary.test/#scheme" not in graph
+
+
+def test_a_blank_node_concept_gets_empty_texts_and_exports(tmp_path):
+    # Rules of one's own may make a concept without an IRI; it cannot be asked for by VALUES.
+    a, blank = ox.NamedNode("https://x.test/a"), ox.BlankNode("b1")
+    concepts = ox.NamedNode(CONCEPTS_GRAPH)
+    quads = [
+        *concept_quads([Concept(a.value, "area", "A")], []),
+        ox.Quad(blank, ox.NamedNode(str(KG.kind)), ox.Literal("definition"), concepts),
+        ox.Quad(blank, ox.NamedNode(str(SKOS.prefLabel)), ox.Literal("Blank"), concepts),
+    ]
+    output = write_store(tmp_path / "out", quads)
+    network = load_network(output)
+    (node,) = [n for n in network if n.startswith("_:")]
+    assert (network.nodes[node]["label"], network.nodes[node]["sources"]) == ("Blank", [])
+    buffer = io.BytesIO()
+    export(open_store(output), "graphml", buffer)
+    assert b"Blank" in buffer.getvalue()
 
 
 def test_a_hierarchical_relation_wins_over_related_on_the_same_pair(tmp_path):
