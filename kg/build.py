@@ -6,7 +6,6 @@ the main process is the only writer, bulk-loading them into a staging store.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import signal
@@ -27,14 +26,26 @@ from .errors import PageError
 from .expand import lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
-from .incremental import PreviousPage, drop_pages, fingerprint, previous_pages, stored_fingerprint, write_fingerprint
+from .incremental import (
+    Outputs,
+    PreviousPage,
+    drop_pages,
+    exports_unchanged,
+    file_sha256,
+    fingerprint,
+    previous_pages,
+    stored_fingerprint,
+    stored_outputs,
+    write_fingerprint,
+    write_outputs,
+)
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
 from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
-from .store import LOAD_BATCH_BYTES, ProvenanceRecord, StagingStore, staging, store_path
+from .store import LOAD_BATCH_BYTES, ProvenanceRecord, StagingStore, staging, store_path, sweep_leftovers
 
 # The export every build leaves beside the store; the others come from `kg export`.
 BUILD_EXPORTS = ("turtle",)
@@ -195,14 +206,6 @@ class PageConverter:
         return result
 
 
-def file_sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            hasher.update(chunk)
-    return hasher.hexdigest()
-
-
 def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceRecord:
     return ProvenanceRecord(
         page=outcome.url,
@@ -310,13 +313,15 @@ def _fill(
 
 
 def _unchanged(
-    files: list[SourceFile], previous: dict[str, list[PreviousPage]], stage: StagingStore, report: BuildReport
-) -> tuple[list[SourceFile], dict[str, str]]:
-    """Split the corpus for an incremental build: keep unchanged files' pages, drop the rest's.
+    files: list[SourceFile], previous: dict[str, list[PreviousPage]], report: BuildReport
+) -> tuple[list[SourceFile], list[PreviousPage], dict[str, str]]:
+    """Split the corpus for an incremental build: keep unchanged files' pages, read the rest.
 
-    Returns the files to read and the page URLs already owned by kept pages.
+    Returns the files to read, the pages to drop (of changed files and of files no longer
+    in the corpus) and the page URLs already owned by kept pages.
     """
     to_read: list[SourceFile] = []
+    to_drop: list[PreviousPage] = []
     owners: dict[str, str] = {}
     for source in files:
         before = previous.pop(source.name, None)
@@ -333,18 +338,29 @@ def _unchanged(
                 report.triples += outcome.triples
                 owners[page.url] = outcome.label
             continue
-        if before:
-            drop_pages(stage.store, before)
+        to_drop += before or []
         to_read.append(source)
     for gone in previous.values():  # sources no longer in the corpus
-        drop_pages(stage.store, gone)
+        to_drop += gone
         report.removed += len(gone)
-    return to_read, owners
+    return to_read, to_drop, owners
 
 
-def _count_nodes(store: ox.Store) -> int:
+def count_nodes(store: ox.Store) -> int:
     query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{PROVENANCE_GRAPH}>) }}"
     return int(next(iter(store.query(query)))["n"].value)
+
+
+def write_exports(stage: StagingStore) -> tuple[dict[str, str], int]:
+    """Write the build's exports into the staging folder; returns {file name: sha256} and
+    the node count, which the merged export finds as it goes (else a count of its own)."""
+    written, nodes = {}, None
+    for name in BUILD_EXPORTS:
+        filename = exporter(name).filename
+        subjects = export(stage.store, name, stage.export_path(filename))
+        nodes = subjects if subjects is not None else nodes
+        written[filename] = file_sha256(stage.export_path(filename))
+    return written, count_nodes(stage.store) if nodes is None else nodes
 
 
 def derive_concepts(store: ox.Store) -> None:
@@ -378,24 +394,46 @@ def build(
     report.had_previous = live.is_dir()
     settings = fingerprint(config)
     previous: dict[str, list[PreviousPage]] | None = None
+    recorded: Outputs | None = None
     if report.had_previous and not full:
         live_store = ox.Store.read_only(str(live))
         if stored_fingerprint(live_store) == settings:
             previous = previous_pages(live_store)
+            recorded = stored_outputs(live_store)
         del live_store
+    files, to_drop, owners = corpus.files, [], {}
+    if previous is not None:
+        files, to_drop, owners = _unchanged(files, previous, report)
+    from .link import load_rules, rules_digest
+
+    rules = rules_digest(load_rules())
+    if (
+        previous is not None
+        and not files
+        and not to_drop
+        and report.built
+        and recorded is not None
+        and recorded.rules == rules
+        and exports_unchanged(output, recorded.exports)
+    ):
+        # Nothing to read, drop or derive, and the exports are what was written: the live
+        # store and exports are already what this build would make.
+        sweep_leftovers(output)
+        report.nodes = recorded.nodes
+        report.kept = [str(output / name) for name in sorted(recorded.exports)]
+        report.committed = True
+        report.seconds = time.perf_counter() - started
+        return report
     with staging(output, from_live=previous is not None) as stage:
-        files, owners = corpus.files, {}
-        if previous is not None:
-            files, owners = _unchanged(files, previous, stage, report)
+        if to_drop:
+            drop_pages(stage.store, to_drop)
         _fill(stage, convert_files(files, config, jobs), len(files), report, owners, progress)
         if report.built:
             write_fingerprint(stage.store, settings)
             derive_concepts(stage.store)
-            report.nodes = _count_nodes(stage.store)
-            for name in BUILD_EXPORTS:
-                filename = exporter(name).filename
-                export(stage.store, name, stage.export_path(filename))
-                report.exports.append(str(output / filename))
+            written, report.nodes = write_exports(stage)
+            report.exports += [str(output / filename) for filename in written]
+            write_outputs(stage.store, Outputs(rules, report.nodes, written))
             stage.commit()
             report.committed = True
     report.seconds = time.perf_counter() - started

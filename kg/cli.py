@@ -145,6 +145,8 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
     click.echo(report.details(), err=True)
     for path in report.exports:
         click.echo(f"wrote {path}", err=True)
+    for path in report.kept:
+        click.echo(f"kept {path} (up to date)", err=True)
     sys.exit(report.exit_code(allow_errors=allow_errors))
 
 

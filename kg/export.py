@@ -29,7 +29,7 @@ class Exporter:
     description: str
     target: str  # "module:function(store, stream, graph)"
 
-    def load(self) -> Callable[[ox.Store, BinaryIO, str | None], None]:
+    def load(self) -> Callable[[ox.Store, BinaryIO, str | None], int | None]:
         module, function = self.target.split(":")
         return getattr(importlib.import_module(module), function)
 
@@ -70,26 +70,37 @@ EXPORTERS: dict[str, Exporter] = {
 MERGE_BATCH = 2000
 
 
-def _merged_triples(store: ox.Store) -> Iterator[ox.Triple]:
-    """The union of the page and derived graphs, each triple once, in a stable order.
+class _Merged:
+    """The union of the page and derived graphs, each triple once, in a stable order;
+    `subjects` counts the distinct subjects met, which is the build's node count.
 
     A CONSTRUCT over the whole store would remove duplicates (two pages asserting the same
     triple) with a set as large as the graph; running it on batches of subjects keeps that
     set small, as all triples of a subject fall in one batch.
     """
-    excluded = ", ".join(f"<{iri}>" for iri in INTERNAL_GRAPHS)
-    where = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded}))"
-    batch: list[str] = []
-    for row in store.query(f"SELECT DISTINCT ?s WHERE {{ {where} }}"):
-        if isinstance(row[0], ox.BlankNode):  # not allowed in VALUES (a SPARQL update may add one)
-            yield from _subject_triples(store, row[0])
-            continue
-        batch.append(str(row[0]))
-        if len(batch) == MERGE_BATCH:
-            yield from store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {where} }}")
-            batch = []
-    if batch:
-        yield from store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {where} }}")
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.subjects = 0
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        excluded = ", ".join(f"<{iri}>" for iri in INTERNAL_GRAPHS)
+        where = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded}))"
+        batch: list[str] = []
+        for row in self.store.query(f"SELECT DISTINCT ?s WHERE {{ {where} }}"):
+            self.subjects += 1
+            if isinstance(row[0], ox.BlankNode):  # not allowed in VALUES (a SPARQL update may add one)
+                yield from _subject_triples(self.store, row[0])
+                continue
+            batch.append(str(row[0]))
+            if len(batch) == MERGE_BATCH:
+                yield from self._construct(batch, where)
+                batch = []
+        if batch:
+            yield from self._construct(batch, where)
+
+    def _construct(self, batch: list[str], where: str) -> Iterator[ox.Triple]:
+        return iter(self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {where} }}"))
 
 
 def _subject_triples(store: ox.Store, subject: ox.BlankNode) -> Iterator[ox.Triple]:
@@ -114,11 +125,14 @@ def _check_graph(store: ox.Store, graph: str) -> ox.NamedNode:
 
 def _write_triples(
     store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None
-) -> None:
+) -> int | None:
+    """Write the merged graph (returning its number of distinct subjects) or one graph."""
     if graph is None:
-        ox.serialize(_merged_triples(store), stream, fmt, prefixes=prefixes)
-    else:
-        store.dump(stream, fmt, from_graph=_check_graph(store, graph), prefixes=prefixes)
+        merged = _Merged(store)
+        ox.serialize(merged, stream, fmt, prefixes=prefixes)
+        return merged.subjects
+    store.dump(stream, fmt, from_graph=_check_graph(store, graph), prefixes=prefixes)
+    return None
 
 
 def _write_dataset(
@@ -132,12 +146,12 @@ def _write_dataset(
         )
 
 
-def write_turtle(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
-    _write_triples(store, stream, graph, ox.RdfFormat.TURTLE, PREFIXES)
+def write_turtle(store: ox.Store, stream: BinaryIO, graph: str | None) -> int | None:
+    return _write_triples(store, stream, graph, ox.RdfFormat.TURTLE, PREFIXES)
 
 
-def write_ntriples(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
-    _write_triples(store, stream, graph, ox.RdfFormat.N_TRIPLES, None)
+def write_ntriples(store: ox.Store, stream: BinaryIO, graph: str | None) -> int | None:
+    return _write_triples(store, stream, graph, ox.RdfFormat.N_TRIPLES, None)
 
 
 def write_trig(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
@@ -159,17 +173,20 @@ def exporter(name: str) -> Exporter:
         raise ExportError(f"unknown export format {name!r}; choose from {', '.join(EXPORTERS)}") from None
 
 
-def export(store: ox.Store, name: str, destination: Path | BinaryIO, *, graph: str | None = None) -> None:
-    """Write `store` in format `name` to a path (atomically, via a temporary file) or a binary stream."""
+def export(store: ox.Store, name: str, destination: Path | BinaryIO, *, graph: str | None = None) -> int | None:
+    """Write `store` in format `name` to a path (atomically, via a temporary file) or a binary stream.
+
+    Returns the number of distinct subjects for the merged formats (Turtle, N-Triples), else None.
+    """
     write = exporter(name).load()
     if not isinstance(destination, (str, os.PathLike)):
-        write(store, destination, graph)
-        return
+        return write(store, destination, graph)
     path = Path(destination)
     temporary = path.with_name(f".{path.name}.partial")
     try:
         with open(temporary, "wb") as stream:
-            write(store, stream, graph)
+            subjects = write(store, stream, graph)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+    return subjects

@@ -4,6 +4,11 @@ A source file whose sha256 is what the provenance graph recorded is not read aga
 its pages' graphs are kept as they are. Changed files replace their pages' graphs,
 files that are gone take their graphs with them, and any change to what shapes the
 conversion (kg's version, context mappings, --base-url) makes the build a full one.
+
+The build also records what it derived and wrote (the digest of the rules, the node
+count, the sha256 of each export it left). When no file changed, the rules are those
+and the exports are still those files, the store and exports are already what the
+build would make, and it keeps them without touching them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -21,6 +27,7 @@ from .report import PageOutcome
 _PROV = ox.NamedNode(PROVENANCE_GRAPH)
 BUILD_NODE = ox.NamedNode("urn:kg:build")
 _FINGERPRINT = ox.NamedNode(str(KG.fingerprint))
+_OUTPUTS = ox.NamedNode(str(KG.outputs))
 
 
 @dataclass
@@ -79,6 +86,59 @@ def write_fingerprint(store: ox.Store, value: str) -> None:
     for quad in list(store.quads_for_pattern(BUILD_NODE, _FINGERPRINT, None, _PROV)):
         store.remove(quad)
     store.add(ox.Quad(BUILD_NODE, _FINGERPRINT, ox.Literal(value), _PROV))
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What a build derived and wrote from its pages: kept in the provenance graph, so the
+    next build can tell that nothing would change. `kg link` records its own rules; an
+    update (`kg query --update`) records that no rules made the store as it is."""
+
+    rules: str  # digest of the rules that made the concept layer
+    nodes: int
+    exports: dict[str, str]  # file name -> sha256 of the bytes written
+
+    def to_json(self) -> str:
+        return json.dumps({"rules": self.rules, "nodes": self.nodes, "exports": self.exports}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Outputs | None:
+        try:
+            data = json.loads(text)
+            return cls(str(data["rules"]), int(data["nodes"]), {str(k): str(v) for k, v in data["exports"].items()})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+def stored_outputs(store: ox.Store) -> Outputs | None:
+    for quad in store.quads_for_pattern(BUILD_NODE, _OUTPUTS, None, _PROV):
+        return Outputs.from_json(quad.object.value)
+    return None
+
+
+def write_outputs(store: ox.Store, outputs: Outputs | None) -> None:
+    """Record `outputs` on the build node; None removes the record."""
+    for quad in list(store.quads_for_pattern(BUILD_NODE, _OUTPUTS, None, _PROV)):
+        store.remove(quad)
+    if outputs is not None:
+        store.add(ox.Quad(BUILD_NODE, _OUTPUTS, ox.Literal(outputs.to_json()), _PROV))
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in pieces (OSError when it cannot be read)."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def exports_unchanged(output: Path, exports: dict[str, str]) -> bool:
+    """Whether every export recorded is still in the build folder, byte for byte."""
+    try:
+        return bool(exports) and all(file_sha256(output / name) == sha for name, sha in exports.items())
+    except OSError:
+        return False
 
 
 _FIELDS = {

@@ -13,6 +13,7 @@ store and swaps the copy in, as a build does.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 import time
@@ -167,6 +168,14 @@ def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> li
     return chosen
 
 
+def rules_digest(rules: list[Rule]) -> str:
+    """What a list of rules is: a change to any rule, or to their order, changes it."""
+    hasher = hashlib.sha256()
+    for rule in rules:
+        hasher.update(f"{rule.filename}\0{rule.text}\0".encode())
+    return hasher.hexdigest()
+
+
 def derive(store: ox.Store, *, rules_dir: Path | None = None, skip: Iterable[str] = ()) -> dict[str, int]:
     """Clear the concept graph, run the rules in order, and return what they made (see `count`)."""
     return run_rules(store, load_rules(rules_dir, skip=skip)).counts
@@ -281,8 +290,8 @@ def relink(output: Path | str, *, rules_dir: Path | None = None, skip: Iterable[
     live store and exports as they were. The staging store holds the build folder's writer
     lock, so `kg link` never races a build.
     """
-    from .build import BUILD_EXPORTS
-    from .export import export, exporter
+    from .build import write_exports
+    from .incremental import Outputs, write_outputs
     from .store import open_store, staging
 
     output = Path(output)
@@ -290,8 +299,9 @@ def relink(output: Path | str, *, rules_dir: Path | None = None, skip: Iterable[
     open_store(output)  # fails with a hint when the folder holds no build; closed again at once
     with staging(output, from_live=True) as stage:
         report = run_rules(stage.store, rules)
-        for name in BUILD_EXPORTS:
-            export(stage.store, name, stage.export_path(exporter(name).filename))
+        written, nodes = write_exports(stage)
+        # What the next build compares: rules other than its own make it derive again.
+        write_outputs(stage.store, Outputs(rules_digest(rules), nodes, written))
         stage.commit()
     return report
 
@@ -306,5 +316,6 @@ __all__ = [
     "derive",
     "load_rules",
     "relink",
+    "rules_digest",
     "run_rules",
 ]

@@ -32,6 +32,8 @@ class BuildReport:
     committed: bool = False
     had_previous: bool = False  # a store was there before this build
     exports: list[str] = field(default_factory=list)
+    # Exports an incremental build found already up to date (nothing changed), and kept.
+    kept: list[str] = field(default_factory=list)
     # Incremental builds: pages whose source was unchanged (not re-read), and graphs dropped.
     removed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # archive records that are not pages, by reason
@@ -111,6 +113,8 @@ class BuildReport:
         text = f"JSON-LD: {fast} blocks by the fast path, {sum(page.blocks for page in read) - fast} by pyld"
         if self.unchanged or self.removed:
             text += f"; incremental: {self.unchanged} pages unchanged, {len(read)} read, {self.removed} removed"
+        if self.kept:
+            text += "; nothing changed, the store and exports were kept as they were"
         if self.skipped:
             reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items()))
             text += f"; skipped {_count(sum(self.skipped.values()), 'archive record')} ({reasons})"

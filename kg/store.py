@@ -183,6 +183,20 @@ class StagingStore:
         self._lock.close()
 
 
+def sweep_leftovers(output: Path) -> None:
+    """Remove what killed builds left in a build folder, unless a build is writing there now."""
+    try:
+        lock = open(Path(output) / ".lock", "w")
+    except OSError:
+        return  # a folder this user cannot write to: nothing of theirs to sweep
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a build in progress owns the staging folder it has
+        _sweep(Path(output))
+
+
 def _sweep(output: Path) -> None:
     """Remove what killed builds left behind (never the live store)."""
     for leftover in output.glob(_STAGING_PREFIX + "*"):

@@ -13,11 +13,14 @@ from pathlib import Path
 
 from .errors import QueryError, QuerySyntaxError, StoreError
 from .export import export, exporter
+from .incremental import Outputs, file_sha256, write_outputs
 from .results import QUERY_PREFIXES
 from .store import staging, store_path
 
 _PROLOGUE = r"(?:\s|#[^\n]*\n|(?:PREFIX|BASE)\s+[^\n]*)*"
 _UPDATE = re.compile(_PROLOGUE + r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+# The rules digest an update records: no rules made the store as it is.
+UPDATED = "changed by kg query --update"
 _FETCHING = re.compile(r"\b(LOAD|SERVICE)\b", re.IGNORECASE)
 
 
@@ -48,6 +51,10 @@ def apply_update(output: Path | str, text: str) -> UpdateResult:
             raise QuerySyntaxError(syntax_error(exc, text)) from None
         after = len(stage.store)
         filename = exporter("turtle").filename
-        export(stage.store, "turtle", stage.export_path(filename))
+        nodes = export(stage.store, "turtle", stage.export_path(filename))
+        # The store now holds what no rules made: the record says so (in place of the
+        # build's), and the next build derives and exports again.
+        exports = {filename: file_sha256(stage.export_path(filename))}
+        write_outputs(stage.store, Outputs(UPDATED, nodes or 0, exports))
         stage.commit()
     return UpdateResult(before, after)

@@ -122,3 +122,14 @@ def test_rebuild_replaces_rather_than_duplicates(seeds_dir: Path, tmp_path: Path
     first = len(open_store(out))
     run("build", str(seeds_dir), "-o", str(out))
     assert len(open_store(out)) == first
+
+
+def test_the_summary_counts_the_nodes_of_the_exported_graph(tmp_path: Path):
+    out = tmp_path / "out"
+    result = run("build", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    said = int(result.output.split(" nodes,")[0].rsplit(" ", 1)[1])
+    # The nodes are the distinct subjects of graph.ttl, which holds every graph but provenance.
+    assert said == len(set(merged(out).subjects()))
+    query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{PROVENANCE_GRAPH}>) }}"
+    assert said == int(next(iter(open_store(out).query(query)))["n"].value)

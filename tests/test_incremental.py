@@ -75,3 +75,57 @@ def test_full_flag_and_changed_settings_rebuild_everything(tmp_path: Path):
     build(example_corpus(), out)
     assert "incremental" not in build(example_corpus(), out, "--full").output
     assert "incremental" not in build(example_corpus(), out, "--base-url", "https://elsewhere.example/").output
+
+
+def test_nothing_changed_keeps_the_store_and_exports_untouched(tmp_path: Path):
+    out = tmp_path / "out"
+    first = build(example_corpus(), out)
+    assert "wrote" in first.output
+    store_inode = (out / "store").stat().st_ino
+    written = (out / "graph.ttl").stat().st_mtime_ns
+
+    again = build(example_corpus(), out)
+    assert "nothing changed, the store and exports were kept as they were" in again.output
+    assert f"kept {out / 'graph.ttl'} (up to date)" in again.output
+    assert "8 pages (8 built, 0 failed)" in again.output
+    assert first.output.split(" nodes,")[0].rsplit(" ", 1)[1] == again.output.split(" nodes,")[0].rsplit(" ", 1)[1]
+    # A build swaps a new store in by rename; the kept one is the same directory, and
+    # graph.ttl was not rewritten.
+    assert (out / "store").stat().st_ino == store_inode
+    assert (out / "graph.ttl").stat().st_mtime_ns == written
+    assert not list(out.glob(".staging-*"))
+
+
+def test_a_missing_or_edited_export_is_written_again(tmp_path: Path):
+    out = tmp_path / "out"
+    build(example_corpus(), out)
+    original = (out / "graph.ttl").read_bytes()
+    (out / "graph.ttl").unlink()
+    assert "wrote" in build(example_corpus(), out).output
+    assert (out / "graph.ttl").read_bytes() == original
+    (out / "graph.ttl").write_bytes(original.replace(b"State Channels", b"Edited by hand"))
+    assert "wrote" in build(example_corpus(), out).output
+    assert (out / "graph.ttl").read_bytes() == original
+
+
+def test_after_kg_link_or_an_update_the_build_derives_again(tmp_path: Path):
+    out = tmp_path / "out"
+    build(example_corpus(), out)
+    original = (out / "graph.ttl").read_bytes()
+
+    # kg link with a rule left out records its own rules; the build's are the shipped ones.
+    linked = CliRunner().invoke(main, ["link", "-o", str(out), "--skip", "label-containment"])
+    assert linked.exit_code == 0, linked.output
+    assert (out / "graph.ttl").read_bytes() != original
+    assert "wrote" in build(example_corpus(), out).output
+    assert (out / "graph.ttl").read_bytes() == original
+    assert "kept" in build(example_corpus(), out).output
+
+    # An update changes the store outside any build: the next build derives and exports again.
+    page = "<https://glossary.example.org/area/state-channels/>"
+    insert = f'INSERT DATA {{ GRAPH {page} {{ {page} schema:alternateName "Channels, by hand" }} }}'
+    updated = CliRunner().invoke(main, ["query", "-o", str(out), "--update", "-e", insert])
+    assert updated.exit_code == 0, updated.output
+    after = build(example_corpus(), out)
+    assert "wrote" in after.output and "kept" not in after.output
+    assert b"Channels, by hand" in (out / "graph.ttl").read_bytes()
