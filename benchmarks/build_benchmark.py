@@ -547,6 +547,19 @@ def measure_rebuild(pages: int, folder: Path, output: Path, full: Run, args: arg
     rows: list[Row] = []
     workdir: Path = args.workdir
     at_10k = pages >= 10_000
+    log(f"[{pages}] kg build again, nothing changed")
+    same = run_measured([*kg_command(), "build", str(folder), "-o", str(output)], workdir / f"unchanged-{pages}.log")
+    kept = "(up to date)" in Path(same.log).read_text("utf-8", errors="replace")
+    rows.append(
+        Row(
+            pages,
+            "kg build again, nothing changed",
+            0,
+            same.seconds,
+            note=f"{_outcome(same)}; {'store and exports kept' if kept else 'NOT kept: derived and exported again'}",
+            raw=asdict(same) | {"share_of_full": same.seconds / full.seconds, "kept": kept},
+        )
+    )
     changed = corpus.mutate(folder, args.changed, seed=args.seed + 1)
     try:
         descriptions = [
