@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ import pyoxigraph as ox
 
 from .config import BuildConfig
 from .contexts import ContextLoader, is_schemaorg_context, schemaorg_iri_terms
-from .errors import PageError
+from .errors import BuildError, PageError
 from .expand import lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
@@ -101,9 +102,9 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise _OverBudget
 
     previous = signal.signal(signal.SIGALRM, expire)
-    earlier, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    started = time.monotonic()
-    try:
+    earlier, started = 0.0, time.monotonic()
+    try:  # the timer is set inside: whatever interrupts this block, the finally disarms it
+        earlier, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -223,10 +224,17 @@ def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceR
 
 
 _worker: PageConverter | None = None
+_SIGINT = {signal.SIGINT}
 
 
 def _start_worker(config: BuildConfig) -> None:
     global _worker
+    # Ctrl-C at a terminal reaches the whole process group; stopping the build is the main
+    # process's job, and a worker dying of it would print a traceback. The worker was
+    # started with SIGINT blocked (convert_files), so none got through before this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
     _worker = PageConverter(config)
 
 
@@ -235,26 +243,110 @@ def _convert_chunk(sources: list[SourceFile]) -> list[FileResult]:
     return [_worker.convert_file(source) for source in sources]
 
 
+@contextmanager
+def deferred_interrupts() -> Iterator[Callable[[], None]]:
+    """Inside the block a Ctrl-C (SIGINT) is only noted: the KeyboardInterrupt is raised by the
+    `check()` this yields, or when the block ends; a second Ctrl-C raises at once.
+
+    multiprocessing's pools are not safe to interrupt at an arbitrary bytecode: a
+    KeyboardInterrupt inside Pool() can leave a worker spawned but not registered (it
+    outlives the build, blocked forever, holding the caller's stdout/stderr) or waiting for
+    start-up data that never comes (a traceback), and one inside a wait can leave a lock
+    held that the pool's result thread needs when it is terminated. Main thread only, and
+    only over Python's default handler: a handler someone else installed is left alone.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield lambda: None
+        return
+    pending = False
+
+    def note(signum, frame):
+        nonlocal pending
+        if pending:
+            raise KeyboardInterrupt
+        pending = True
+
+    def check() -> None:
+        if pending:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    check()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread; processes started meanwhile inherit the mask (POSIX)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    # multiprocessing's resource tracker, started with the first pool, blocks and then
+    # unblocks SIGINT around its own start: start it first, or it would end the block early.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _collect(task: futures.Future, check: Callable[[], None]) -> list[FileResult]:
+    """A task's result, waiting in short steps so that a deferred Ctrl-C is seen quickly."""
+    while not task.done():
+        check()
+        futures.wait((task,), timeout=0.1)
+    check()
+    try:
+        return task.result()
+    except futures.BrokenExecutor:  # a worker died; the pool cannot go on
+        raise BuildError(
+            "a worker process converting pages died (killed, or out of memory?); nothing was committed"
+        ) from None
+
+
 def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[FileResult]:
     """Converted pages file by file, in corpus order, from `jobs` worker processes."""
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         converter = PageConverter(config)
         yield from (converter.convert_file(source) for source in files)
         return
-    # spawn, not fork: the parent holds an open RocksDB store.
-    context = multiprocessing.get_context("spawn")
     chunks = (files[start : start + FILES_PER_TASK] for start in range(0, len(files), FILES_PER_TASK))
-    with context.Pool(jobs, initializer=_start_worker, initargs=(config,)) as pool:
-        # A window of tasks, not pool.imap: imap hands out every file at once, and when
-        # the workers convert faster than the writer loads, the finished pages pile up in
-        # this process with no bound. The window bounds them.
-        window: deque = deque()
-        for chunk in chunks:
-            window.append(pool.apply_async(_convert_chunk, (chunk,)))
-            if len(window) >= jobs * TASKS_AHEAD_PER_JOB:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+    # A Ctrl-C is raised only at the checks below, never inside the pool's own code, and
+    # the pool's shutdown runs with Ctrl-C still deferred.
+    with deferred_interrupts() as check:
+        # spawn, not fork: the parent holds an open RocksDB store.
+        # Not multiprocessing.Pool: its terminate() kills workers that may be half-way
+        # through sending a result, holding the result queue's lock for good, and then
+        # waits forever for its task thread, which needs that lock (a build that hung on
+        # Ctrl-C). This executor keeps reading results until its workers have stopped.
+        executor = futures.ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(config,)
+        )
+        try:
+            # A window of tasks, not executor.map: map hands out every file at once, and
+            # when the workers convert faster than the writer loads, the finished pages
+            # pile up in this process with no bound. The window bounds them.
+            window: deque[futures.Future] = deque()
+            for chunk in chunks:
+                check()
+                with _sigint_blocked():  # workers start on demand, with it blocked; see _start_worker
+                    window.append(executor.submit(_convert_chunk, chunk))
+                if len(window) >= jobs * TASKS_AHEAD_PER_JOB:
+                    yield from _collect(window.popleft(), check)
+            while window:
+                yield from _collect(window.popleft(), check)
+        finally:
+            # Tasks not yet started are dropped; the workers finish the ones they hold.
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 class _Writer:
@@ -427,7 +519,11 @@ def build(
     with staging(output, from_live=previous is not None) as stage:
         if to_drop:
             drop_pages(stage.store, to_drop)
-        _fill(stage, convert_files(files, config, jobs), len(files), report, owners, progress)
+        results = convert_files(files, config, jobs)
+        try:
+            _fill(stage, results, len(files), report, owners, progress)
+        finally:
+            results.close()  # stops the worker pool now, whatever ended the loading
         if report.built:
             write_fingerprint(stage.store, settings)
             derive_concepts(stage.store)

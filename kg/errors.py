@@ -27,6 +27,10 @@ class RemoteContextRefused(JsonLdError):
     """A block names a remote @context that kg may not fetch."""
 
 
+class BuildError(KgError):
+    """The build could not go on (a worker process died); nothing it made was committed."""
+
+
 class StoreError(KgError):
     """The build folder holds no store, or a store kg cannot open."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import traceback
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -142,12 +143,16 @@ class StagingStore:
         _recover(self.output)
         self.folder = self.output / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
         self.folder.mkdir()
-        live = self.output / STORE_DIR
-        if from_live and live.is_dir():
-            # An incremental build starts from a checkpoint of the live store (hard
-            # links, so it is quick) and edits that; the live store is never written.
-            ox.Store.read_only(str(live)).backup(str(self.folder / STORE_DIR))
-        self.store = ox.Store(str(self.folder / STORE_DIR))
+        try:  # staging() cleans up only once this returns: until then (a Ctrl-C, say) it is ours
+            live = self.output / STORE_DIR
+            if from_live and live.is_dir():
+                # An incremental build starts from a checkpoint of the live store (hard
+                # links, so it is quick) and edits that; the live store is never written.
+                ox.Store.read_only(str(live)).backup(str(self.folder / STORE_DIR))
+            self.store = ox.Store(str(self.folder / STORE_DIR))
+        except BaseException:
+            self.discard()
+            raise
 
     def add_page(self, graph: str, triples: Iterable[tuple], record: ProvenanceRecord) -> None:
         name = ox.NamedNode(graph)
@@ -212,6 +217,12 @@ def staging(output: Path, *, from_live: bool = False) -> Iterator[StagingStore]:
     stage = StagingStore(output, from_live=from_live)
     try:
         yield stage
+    except BaseException as exc:
+        # The frames of the failed calls (the writer's, the rules') still hold the store:
+        # release them so that discard() closes it before deleting its folder (RocksDB
+        # still writing there would leave the folder behind).
+        traceback.clear_frames(exc.__traceback__)
+        raise
     finally:
         if stage.folder.exists():
             stage.discard()

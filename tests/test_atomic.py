@@ -86,3 +86,24 @@ def test_interrupt_gives_a_clean_message(tmp_path: Path):
     assert b"interrupted; the previous build is intact" in stderr
     assert b"Traceback" not in stderr
     assert not list(out.glob(".staging-*"))
+
+
+def test_a_worker_killed_mid_build_gives_a_clean_message(tmp_path: Path):
+    out = tmp_path / "out"
+    large = write_corpus(tmp_path / "large", 60)  # 480 files: converted by worker processes
+    process = build(str(large), "-o", str(out))
+
+    def workers() -> list[int]:
+        found = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(process.pid)], capture_output=True, text=True)
+        return [int(line.split()[0]) for line in found.stdout.splitlines() if "resource_tracker" not in line]
+
+    assert wait_for(lambda: bool(workers()) and bool(list(out.glob(".staging-*")))), "no worker process started"
+    os.kill(workers()[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:  # the worker had finished its share before the kill landed
+        return
+    assert process.returncode == 1, stderr
+    assert b"a worker process converting pages died" in stderr
+    assert b"Traceback" not in stderr
+    assert not (out / "store").exists()
+    assert not list(out.glob(".staging-*"))
