@@ -235,7 +235,16 @@ def _start_worker(config: BuildConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _worker = PageConverter(config)
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker when the build that started it is gone (killed with SIGKILL, or by the
+    out-of-memory killer): nothing else would, and it would wait for tasks for ever."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _convert_chunk(sources: list[SourceFile]) -> list[FileResult]:

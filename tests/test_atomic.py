@@ -30,6 +30,12 @@ def build(*args: str) -> subprocess.Popen:
     )
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started, but multiprocessing's resource tracker (it ends by itself)."""
+    found = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(line.split()[0]) for line in found.stdout.splitlines() if "resource_tracker" not in line]
+
+
 def wait_for(condition, seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -59,8 +65,11 @@ def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
         process = build(str(large), "-o", str(out), "--full")
         assert reached(), f"the build never reached {point}"
         assert process.poll() is None, f"the build ended before the kill point {point}"
+        workers = children(process.pid)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        # Its worker processes do not outlive it.
+        assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 10), point  # noqa: B023
         assert (out / "graph.ttl").read_bytes() == before_ttl, point
         assert len(open_store(out)) == before_quads, point
         survived.append(point)
@@ -93,12 +102,8 @@ def test_a_worker_killed_mid_build_gives_a_clean_message(tmp_path: Path):
     large = write_corpus(tmp_path / "large", 60)  # 480 files: converted by worker processes
     process = build(str(large), "-o", str(out))
 
-    def workers() -> list[int]:
-        found = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(process.pid)], capture_output=True, text=True)
-        return [int(line.split()[0]) for line in found.stdout.splitlines() if "resource_tracker" not in line]
-
-    assert wait_for(lambda: bool(workers()) and bool(list(out.glob(".staging-*")))), "no worker process started"
-    os.kill(workers()[0], signal.SIGKILL)
+    assert wait_for(lambda: bool(children(process.pid)) and bool(list(out.glob(".staging-*")))), "no worker started"
+    os.kill(children(process.pid)[0], signal.SIGKILL)
     _, stderr = process.communicate(timeout=60)
     if process.returncode == 0:  # the worker had finished its share before the kill landed
         return
