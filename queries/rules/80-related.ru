@@ -42,8 +42,8 @@ WHERE {
   GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?member }
 }
 
-# Each area's closest areas, and what they share. An overlap chosen from both ends is one node.
-CONSTRUCT { ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count ; kg:shared ?member }
+# Each area's closest areas. An overlap chosen from both ends is one node.
+CONSTRUCT { ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count }
 WHERE {
   GRAPH kgg:concepts { ?one kg:kind "area" }
   BIND(SUBSTR(MD5(STR(?one)), 1, 15) AS ?oneHash)
@@ -64,21 +64,31 @@ WHERE {
     ORDER BY DESC(?count) ?tie
     LIMIT ?maxRelatedPerConcept
   }
-  # A subquery, so Oxigraph lists the shared members of all pairs once and joins them
-  # through a hash table, instead of looking each one up.
-  { SELECT ?one ?other ?member WHERE { GRAPH kgg:link-scratch { ?one kg:lists ?member . ?other kg:lists ?member } } }
   BIND(IF(STR(?one) < STR(?other), CONCAT(STR(?one), " ", STR(?other)), CONCAT(STR(?other), " ", STR(?one))) AS ?pair)
   BIND(IRI(CONCAT("urn:kg:overlap:", SHA1(?pair))) AS ?overlap)
 }
 
+# What each overlap's two areas share, looked up from the overlaps once they are known.
+# (Joining every pair of areas that share a member, all at once, held a table that grows
+# with the corpus: a third of this rule's memory.)
+CONSTRUCT { ?overlap kg:shared ?member }
+WHERE {
+  GRAPH kgg:concepts { ?overlap a kg:Overlap ; kg:between ?one , ?other }
+  FILTER(STR(?one) < STR(?other))
+  GRAPH kgg:link-scratch { ?one kg:lists ?member . ?other kg:lists ?member }
+}
+
 # The two areas of each overlap are related, unless one is broader or narrower than the
-# other. (MINUS reads the hierarchy once; FILTER NOT EXISTS would look up every pair.)
+# other. Both ends are known, so each check is a lookup; MINUS would hold the whole
+# hierarchy and every candidate pair in memory.
 CONSTRUCT { ?one skos:related ?other . ?other skos:related ?one }
 WHERE {
   GRAPH kgg:concepts { ?overlap a kg:Overlap ; kg:between ?one , ?other }
   FILTER(?one != ?other)
-  MINUS { GRAPH kgg:concepts { ?one skos:broader|skos:narrower ?other } }
-  MINUS { GRAPH kgg:concepts { ?other skos:broader|skos:narrower ?one } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?one skos:broader ?other } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?one skos:narrower ?other } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?other skos:broader ?one } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?other skos:narrower ?one } }
 }
 
 # Each definition's or term's closest ones among those its areas list, related unless one
@@ -104,6 +114,8 @@ WHERE {
     ORDER BY DESC(?count) ?tie
     LIMIT ?maxRelatedPerConcept
   }
-  MINUS { GRAPH kgg:concepts { ?one skos:broader|skos:narrower ?other } }
-  MINUS { GRAPH kgg:concepts { ?other skos:broader|skos:narrower ?one } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?one skos:broader ?other } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?one skos:narrower ?other } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?other skos:broader ?one } }
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?other skos:narrower ?one } }
 }
