@@ -46,7 +46,15 @@ from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
-from .store import LOAD_BATCH_BYTES, ProvenanceRecord, StagingStore, staging, store_path, sweep_leftovers
+from .store import (
+    LOAD_BATCH_BYTES,
+    ProvenanceRecord,
+    StagingStore,
+    release_memory,
+    staging,
+    store_path,
+    sweep_leftovers,
+)
 
 # The export every build leaves beside the store; the others come from `kg export`.
 BUILD_EXPORTS = ("turtle",)
@@ -533,6 +541,7 @@ def build(
             _fill(stage, results, len(files), report, owners, progress)
         finally:
             results.close()  # stops the worker pool now, whatever ended the loading
+        release_memory()
         if report.built:
             write_fingerprint(stage.store, settings)
             derive_concepts(stage.store)

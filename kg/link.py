@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from .errors import RuleError
 from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, SKOS, STATISTICS_GRAPH
 from .query import QUERY_PREFIXES, parse_header, syntax_error
-from .store import bulk_load_file
+from .store import bulk_load_file, release_memory
 
 # The rules' shared scratch graph: the settings (00-settings.ru) and helper triples; dropped after the run.
 SCRATCH_GRAPH = "urn:kg:graph:link-scratch"
@@ -232,6 +232,8 @@ def _run_step(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str],
         raise RuleError(f"{rule.origin}: {syntax_error(exc, text)}") from None
     except OSError as exc:
         raise RuleError(f"{rule.origin}: the rule failed: {exc}") from None
+    finally:
+        release_memory()  # what the evaluation took, so that the rules' memory does not pile up
 
 
 def single_settings(store: ox.Store) -> dict[str, str]:

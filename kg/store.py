@@ -10,7 +10,10 @@ it into place, so an interrupted build leaves the previous store untouched.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import fcntl
+import functools
 import os
 import shutil
 import traceback
@@ -34,6 +37,26 @@ _STAGING_PREFIX = ".staging-"
 _RETIRED_PREFIX = ".retired-"
 
 _PROV_GRAPH = ox.NamedNode(PROVENANCE_GRAPH)
+
+
+def release_memory() -> None:
+    """Hand the memory freed since the last call back to the system (glibc's malloc_trim).
+
+    A rule's query evaluation can take hundreds of megabytes, which Oxigraph frees when it
+    ends; glibc keeps most of it for later, fragmented, so the process grew by each rule's
+    leftovers (to 1.3 GB between rules at 100,000 pages). Elsewhere than glibc, nothing.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _recover(output: Path) -> None:
