@@ -472,11 +472,11 @@ def write_exports(stage: StagingStore) -> tuple[dict[str, str], int]:
     return written, count_nodes(stage.store) if nodes is None else nodes
 
 
-def derive_concepts(store: ox.Store) -> None:
-    """Run the concept-layer rules (queries/rules) over the loaded pages."""
-    from .link import derive
+def derive_concepts(store: ox.Store, rules: list | None = None) -> None:
+    """Run the concept-layer rules (the shipped ones of queries/rules by default) over the loaded pages."""
+    from .link import load_rules, run_rules
 
-    derive(store)
+    run_rules(store, load_rules() if rules is None else rules)
 
 
 def build(
@@ -515,14 +515,15 @@ def build(
         files, to_drop, owners = _unchanged(files, previous, report)
     from .link import load_rules, rules_digest
 
-    rules = rules_digest(load_rules())
+    rules = load_rules()
+    rules_sha = rules_digest(rules)
     if (
         previous is not None
         and not files
         and not to_drop
         and report.built
         and recorded is not None
-        and recorded.rules == rules
+        and recorded.rules == rules_sha
         and exports_unchanged(output, recorded.exports)
     ):
         # Nothing to read, drop or derive, and the exports are what was written: the live
@@ -544,10 +545,10 @@ def build(
         release_memory()
         if report.built:
             write_fingerprint(stage.store, settings)
-            derive_concepts(stage.store)
+            derive_concepts(stage.store, rules)
             written, report.nodes = write_exports(stage)
             report.exports += [str(output / filename) for filename in written]
-            write_outputs(stage.store, Outputs(rules, report.nodes, written))
+            write_outputs(stage.store, Outputs(rules_sha, report.nodes, written))
             stage.commit()
             report.committed = True
     report.seconds = time.perf_counter() - started
