@@ -460,16 +460,22 @@ def count_nodes(store: ox.Store) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def write_exports(stage: StagingStore) -> tuple[dict[str, str], int]:
-    """Write the build's exports into the staging folder; returns {file name: sha256} and
-    the node count, which the merged export finds as it goes (else a count of its own)."""
+def write_exports(stage: StagingStore, rules: str) -> tuple[list[str], int]:
+    """Write the build's exports into the staging folder and record them, with `rules` (what
+    made the concept layer), for the next build to compare (see incremental.Outputs).
+
+    Returns the files written and the node count, which the merged export finds as it goes
+    (else a count of its own).
+    """
     written, nodes = {}, None
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
         subjects = export(stage.store, name, stage.export_path(filename))
         nodes = subjects if subjects is not None else nodes
         written[filename] = file_sha256(stage.export_path(filename))
-    return written, count_nodes(stage.store) if nodes is None else nodes
+    nodes = count_nodes(stage.store) if nodes is None else nodes
+    write_outputs(stage.store, Outputs(rules, nodes, written))
+    return list(written), nodes
 
 
 def derive_concepts(store: ox.Store, rules: list | None = None) -> None:
@@ -546,9 +552,8 @@ def build(
         if report.built:
             write_fingerprint(stage.store, settings)
             derive_concepts(stage.store, rules)
-            written, report.nodes = write_exports(stage)
+            written, report.nodes = write_exports(stage, rules_sha)
             report.exports += [str(output / filename) for filename in written]
-            write_outputs(stage.store, Outputs(rules_sha, report.nodes, written))
             stage.commit()
             report.committed = True
     report.seconds = time.perf_counter() - started

@@ -116,12 +116,11 @@ def stored_outputs(store: ox.Store) -> Outputs | None:
     return None
 
 
-def write_outputs(store: ox.Store, outputs: Outputs | None) -> None:
-    """Record `outputs` on the build node; None removes the record."""
+def write_outputs(store: ox.Store, outputs: Outputs) -> None:
+    """Record `outputs` on the build node, in place of what was recorded."""
     for quad in list(store.quads_for_pattern(BUILD_NODE, _OUTPUTS, None, _PROV)):
         store.remove(quad)
-    if outputs is not None:
-        store.add(ox.Quad(BUILD_NODE, _OUTPUTS, ox.Literal(outputs.to_json()), _PROV))
+    store.add(ox.Quad(BUILD_NODE, _OUTPUTS, ox.Literal(outputs.to_json()), _PROV))
 
 
 def file_sha256(path: Path) -> str:

@@ -293,7 +293,6 @@ def relink(output: Path | str, *, rules_dir: Path | None = None, skip: Iterable[
     lock, so `kg link` never races a build.
     """
     from .build import write_exports
-    from .incremental import Outputs, write_outputs
     from .store import open_store, staging
 
     output = Path(output)
@@ -301,9 +300,8 @@ def relink(output: Path | str, *, rules_dir: Path | None = None, skip: Iterable[
     open_store(output)  # fails with a hint when the folder holds no build; closed again at once
     with staging(output, from_live=True) as stage:
         report = run_rules(stage.store, rules)
-        written, nodes = write_exports(stage)
-        # What the next build compares: rules other than its own make it derive again.
-        write_outputs(stage.store, Outputs(rules_digest(rules), nodes, written))
+        # Recorded with these rules: rules other than the build's make the next build derive again.
+        write_exports(stage, rules_digest(rules))
         stage.commit()
     return report
 

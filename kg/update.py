@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import QueryError, QuerySyntaxError, StoreError
-from .export import export, exporter
-from .incremental import Outputs, file_sha256, write_outputs
 from .results import QUERY_PREFIXES
 from .store import staging, store_path
 
@@ -50,11 +48,10 @@ def apply_update(output: Path | str, text: str) -> UpdateResult:
 
             raise QuerySyntaxError(syntax_error(exc, text)) from None
         after = len(stage.store)
-        filename = exporter("turtle").filename
-        nodes = export(stage.store, "turtle", stage.export_path(filename))
+        from .build import write_exports
+
         # The store now holds what no rules made: the record says so (in place of the
         # build's), and the next build derives and exports again.
-        exports = {filename: file_sha256(stage.export_path(filename))}
-        write_outputs(stage.store, Outputs(UPDATED, nodes or 0, exports))
+        write_exports(stage, UPDATED)
         stage.commit()
     return UpdateResult(before, after)
