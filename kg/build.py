@@ -35,10 +35,12 @@ from .incremental import (
     file_sha256,
     fingerprint,
     previous_pages,
+    snapshot_matches,
     stored_fingerprint,
     stored_outputs,
     write_fingerprint,
     write_outputs,
+    write_pages_token,
 )
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
@@ -48,6 +50,7 @@ from .report import BuildReport, PageOutcome
 from .sources import find_sources
 from .store import (
     LOAD_BATCH_BYTES,
+    PAGES_DIR,
     ProvenanceRecord,
     StagingStore,
     release_memory,
@@ -510,16 +513,18 @@ def build(
     settings = fingerprint(config)
     previous: dict[str, list[PreviousPage]] | None = None
     recorded: Outputs | None = None
+    from_pages = False
     if report.had_previous and not full:
         live_store = ox.Store.read_only(str(live))
         if stored_fingerprint(live_store) == settings:
             previous = previous_pages(live_store)
             recorded = stored_outputs(live_store)
+            from_pages = snapshot_matches(live_store, output / PAGES_DIR)
         del live_store
     files, to_drop, owners = corpus.files, [], {}
     if previous is not None:
         files, to_drop, owners = _unchanged(files, previous, report)
-    from .link import load_rules, rules_digest
+    from .link import clear_derived, load_rules, rules_digest
 
     rules = load_rules()
     rules_sha = rules_digest(rules)
@@ -540,7 +545,10 @@ def build(
         report.committed = True
         report.seconds = time.perf_counter() - started
         return report
-    with staging(output, from_live=previous is not None) as stage:
+    # An incremental build starts from the pages the last build loaded (no concept layer
+    # to remove) when that checkpoint still matches the live store, else from the store.
+    report.from_pages = from_pages
+    with staging(output, from_live=previous is not None, from_pages=from_pages) as stage:
         if to_drop:
             drop_pages(stage.store, to_drop)
         results = convert_files(files, config, jobs)
@@ -551,6 +559,9 @@ def build(
         release_memory()
         if report.built:
             write_fingerprint(stage.store, settings)
+            clear_derived(stage.store)  # started from the live store: its concept layer
+            write_pages_token(stage.store, settings)
+            stage.snapshot_pages()
             derive_concepts(stage.store, rules)
             written, report.nodes = write_exports(stage, rules_sha)
             report.exports += [str(output / filename) for filename in written]

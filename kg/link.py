@@ -184,8 +184,7 @@ def derive(store: ox.Store, *, rules_dir: Path | None = None, skip: Iterable[str
 def run_rules(store: ox.Store, rules: list[Rule]) -> LinkReport:
     report = LinkReport()
     started = time.perf_counter()
-    for graph in (*DERIVED_GRAPHS, SCRATCH_GRAPH):
-        clear_graph(store, graph)
+    clear_derived(store)
     try:
         with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
             triples_file = Path(workdir) / "triples.nt"
@@ -199,6 +198,12 @@ def run_rules(store: ox.Store, rules: list[Rule]) -> LinkReport:
     report.counts = count(store)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def clear_derived(store: ox.Store) -> None:
+    """Remove what the rules wrote (quick when there is nothing: one lookup per graph)."""
+    for graph in (*DERIVED_GRAPHS, SCRATCH_GRAPH):
+        clear_graph(store, graph)
 
 
 def clear_graph(store: ox.Store, graph: str, batch: int = CLEAR_BATCH) -> None:
@@ -313,6 +318,7 @@ __all__ = [
     "LinkReport",
     "Rule",
     "Step",
+    "clear_derived",
     "derive",
     "load_rules",
     "relink",

@@ -36,6 +36,9 @@ class BuildReport:
     kept: list[str] = field(default_factory=list)
     # Incremental builds: pages whose source was unchanged (not re-read), and graphs dropped.
     removed: int = 0
+    # An incremental build that started from the last build's pages checkpoint (no concept
+    # layer to remove first) rather than from the live store.
+    from_pages: bool = False
     skipped: dict[str, int] = field(default_factory=dict)  # archive records that are not pages, by reason
 
     @property
