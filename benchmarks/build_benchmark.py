@@ -189,11 +189,12 @@ def kg_has_command(name: str) -> bool:
     return done.returncode == 0
 
 
-def disk_usage(path: Path) -> tuple[int, int]:
-    """(bytes allocated on disk, as du counts them; apparent bytes) of everything under path."""
+def disk_usage(*paths: Path) -> tuple[int, int]:
+    """(bytes allocated on disk, as du counts them; apparent bytes) of everything under the
+    paths, each file once however many hard links it has among them."""
     allocated = apparent = 0
     seen: set[tuple[int, int]] = set()
-    for directory, _, names in os.walk(path):
+    for directory, _, names in (entry for path in paths for entry in os.walk(path)):
         for name in names:
             stat = os.lstat(os.path.join(directory, name))
             if (stat.st_dev, stat.st_ino) in seen:
@@ -681,6 +682,9 @@ def measure_size(pages: int, args: argparse.Namespace, log) -> tuple[list[Row], 
     )
 
     store_allocated, store_apparent = disk_usage(output / "store")
+    # The pages checkpoint of incremental builds shares files with the store (hard links):
+    # what it adds is what the two take together beyond the store.
+    checkpoint_allocated = disk_usage(output / "store", output / "pages")[0] - store_allocated
     for row in (read_parse, parse_only, baseline, pyld_plain, pyld_kg, build_row):
         row.pages_per_s = _rate(row.sample or 0, row.seconds or 0)
     base = baseline.pages_per_s
@@ -725,6 +729,15 @@ def measure_size(pages: int, args: argparse.Namespace, log) -> tuple[list[Row], 
             value=_fmt_bytes(store_allocated),
             note=f"apparent size {_fmt_bytes(store_apparent)}",
             raw={"allocated": store_allocated, "apparent": store_apparent},
+        )
+    )
+    rows.append(
+        Row(
+            pages,
+            "  pages checkpoint on disk, beyond the store (OUT/pages)",
+            value=_fmt_bytes(checkpoint_allocated),
+            note="for incremental builds; files shared with the store counted once",
+            raw={"allocated": checkpoint_allocated},
         )
     )
 

@@ -559,7 +559,7 @@ def build(
         release_memory()
         if report.built:
             write_fingerprint(stage.store, settings)
-            clear_derived(stage.store)  # started from the live store: its concept layer
+            clear_derived(stage.store)  # the live store's layer, if it started from that
             write_pages_token(stage.store, settings)
             stage.snapshot_pages()
             derive_concepts(stage.store, rules)

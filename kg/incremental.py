@@ -104,12 +104,11 @@ def pages_token(store: ox.Store) -> str | None:
     return None
 
 
-def write_pages_token(store: ox.Store, token: str | None) -> None:
-    """Record `token` (None: remove it), in place of what was recorded."""
+def write_pages_token(store: ox.Store, token: str) -> None:
+    """Record `token` in place of what was recorded."""
     for quad in list(store.quads_for_pattern(BUILD_NODE, _PAGES_SNAPSHOT, None, _PROV)):
         store.remove(quad)
-    if token is not None:
-        store.add(ox.Quad(BUILD_NODE, _PAGES_SNAPSHOT, ox.Literal(token), _PROV))
+    store.add(ox.Quad(BUILD_NODE, _PAGES_SNAPSHOT, ox.Literal(token), _PROV))
 
 
 def snapshot_matches(live: ox.Store, pages: Path) -> bool:
