@@ -68,7 +68,12 @@ PARALLEL_FROM_FILES = 200
 FILES_PER_TASK = 16
 TASKS_AHEAD_PER_JOB = 4
 
+# A build of this many files or more reports its progress: a bar while it reads them (the
+# CLI's), then a line as each later stage starts, which at 100,000 pages take minutes each.
+PROGRESS_FROM_FILES = 200
+
 Progress = Callable[[int, int], None]
+Announce = Callable[[str], None]
 
 
 @dataclass
@@ -463,7 +468,7 @@ def count_nodes(store: ox.Store) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def write_exports(stage: StagingStore, rules: str) -> tuple[list[str], int]:
+def write_exports(stage: StagingStore, rules: str, announce: Announce | None = None) -> tuple[list[str], int]:
     """Write the build's exports into the staging folder and record them, with `rules` (what
     made the concept layer), for the next build to compare (see incremental.Outputs).
 
@@ -473,6 +478,8 @@ def write_exports(stage: StagingStore, rules: str) -> tuple[list[str], int]:
     written, nodes = {}, None
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
+        if announce:
+            announce(f"writing {filename}")
         subjects = export(stage.store, name, stage.export_path(filename))
         nodes = subjects if subjects is not None else nodes
         written[filename] = file_sha256(stage.export_path(filename))
@@ -481,11 +488,11 @@ def write_exports(stage: StagingStore, rules: str) -> tuple[list[str], int]:
     return list(written), nodes
 
 
-def derive_concepts(store: ox.Store, rules: list | None = None) -> None:
+def derive_concepts(store: ox.Store, rules: list | None = None, announce: Announce | None = None) -> None:
     """Run the concept-layer rules (the shipped ones of queries/rules by default) over the loaded pages."""
     from .link import load_rules, run_rules
 
-    run_rules(store, load_rules() if rules is None else rules)
+    run_rules(store, load_rules() if rules is None else rules, announce)
 
 
 def build(
@@ -493,6 +500,7 @@ def build(
     config: BuildConfig | None = None,
     *,
     progress: Progress | None = None,
+    announce: Announce | None = None,
     jobs: int | None = None,
     full: bool = False,
 ) -> BuildReport:
@@ -500,7 +508,8 @@ def build(
 
     With a store already in the build folder the build is incremental (unchanged files are
     not read again) unless `full` is set or the settings changed. The previous store and
-    exports stay untouched unless at least one page builds.
+    exports stay untouched unless at least one page builds. `progress` hears of each file
+    read, and `announce` of each stage after that, when the corpus is large.
     """
     config = config or BuildConfig()
     jobs = jobs or min(os.cpu_count() or 1, 2)
@@ -522,6 +531,8 @@ def build(
             from_pages = snapshot_matches(live_store, output / PAGES_DIR)
         del live_store
     files, to_drop, owners = corpus.files, [], {}
+    if len(corpus.files) < PROGRESS_FROM_FILES:
+        progress = announce = None
     if previous is not None:
         files, to_drop, owners = _unchanged(files, previous, report)
     from .link import clear_derived, load_rules, rules_digest
@@ -559,11 +570,13 @@ def build(
         release_memory()
         if report.built:
             write_fingerprint(stage.store, settings)
+            if previous is not None and not from_pages and announce:
+                announce("removing the concept layer of the previous build")
             clear_derived(stage.store)  # the live store's layer, if it started from that
             write_pages_token(stage.store, settings)
             stage.snapshot_pages()
-            derive_concepts(stage.store, rules)
-            written, report.nodes = write_exports(stage, rules_sha)
+            derive_concepts(stage.store, rules, announce)
+            written, report.nodes = write_exports(stage, rules_sha, announce)
             report.exports += [str(output / filename) for filename in written]
             stage.commit()
             report.committed = True

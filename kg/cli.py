@@ -119,15 +119,20 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
-        if total < 200:
-            return
         if bar is None:
             bar = click.progressbar(length=total, label="building", file=sys.stderr)
             bar.__enter__()
         bar.update(1)
 
+    def announce(stage: str) -> None:
+        nonlocal bar
+        if bar is not None:  # the bar's line ends before the stages begin
+            bar.__exit__(None, None, None)
+            bar = None
+        click.echo(stage, err=True)
+
     try:
-        report = run_build(list(sources) or None, config, progress=progress, full=full, jobs=jobs)
+        report = run_build(list(sources) or None, config, progress=progress, announce=announce, full=full, jobs=jobs)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -17,7 +17,7 @@ import hashlib
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -181,14 +181,17 @@ def derive(store: ox.Store, *, rules_dir: Path | None = None, skip: Iterable[str
     return run_rules(store, load_rules(rules_dir, skip=skip)).counts
 
 
-def run_rules(store: ox.Store, rules: list[Rule]) -> LinkReport:
+def run_rules(store: ox.Store, rules: list[Rule], announce: Callable[[str], None] | None = None) -> LinkReport:
+    """Clear the derived graphs and run `rules` in order; `announce` hears of each rule as it starts."""
     report = LinkReport()
     started = time.perf_counter()
     clear_derived(store)
     try:
         with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
             triples_file = Path(workdir) / "triples.nt"
-            for rule in rules:
+            for number, rule in enumerate(rules, 1):
+                if announce:
+                    announce(f"concept rules: {rule.filename.removesuffix(RULE_SUFFIX)} ({number} of {len(rules)})")
                 began = time.perf_counter()
                 for step in rule.steps():
                     _run_step(store, rule, step, single_settings(store), triples_file)

@@ -133,3 +133,39 @@ def test_the_summary_counts_the_nodes_of_the_exported_graph(tmp_path: Path):
     assert said == len(set(merged(out).subjects()))
     query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{PROVENANCE_GRAPH}>) }}"
     assert said == int(next(iter(open_store(out).query(query)))["n"].value)
+
+
+def test_a_large_build_says_which_stage_it_is_in(tmp_path: Path):
+    import subprocess
+    import sys
+
+    from kg.build import PROGRESS_FROM_FILES
+    from kg.link import load_rules
+    from kg.sources import example_corpus
+
+    # Past the file bar, a large build runs its rules and writes its export for minutes:
+    # it says which, as each starts. A small one stays quiet.
+    corpus = tmp_path / "large"
+    corpus.mkdir()
+    pages = sorted(example_corpus().glob("*.txt"))
+    for n in range(-(-PROGRESS_FROM_FILES // len(pages))):
+        for page in pages:
+            text = page.read_text("utf-8").replace(
+                "https://glossary.example.org/", f"https://c{n}.glossary.example.org/"
+            )
+            (corpus / f"{page.stem}-{n}.txt").write_text(text, "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "build", str(corpus), "-o", str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    rules = [rule.filename.removesuffix(".ru") for rule in load_rules()]
+    stages = [line for line in done.stderr.splitlines() if line.startswith(("concept rules:", "writing "))]
+    assert stages == [
+        *(f"concept rules: {name} ({number} of {len(rules)})" for number, name in enumerate(rules, 1)),
+        "writing graph.ttl",
+    ]
+    lines = done.stderr.splitlines()
+    assert lines.index("writing graph.ttl") < next(i for i, line in enumerate(lines) if " pages (" in line)
+
+    small = CliRunner().invoke(main, ["build", "-o", str(tmp_path / "small")])
+    assert small.exit_code == 0 and "concept rules:" not in small.output and "writing graph" not in small.output
