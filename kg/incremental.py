@@ -85,30 +85,35 @@ def fingerprint(config: BuildConfig) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def stored_fingerprint(store: ox.Store) -> str | None:
-    for quad in store.quads_for_pattern(BUILD_NODE, _FINGERPRINT, None, _PROV):
+def _recorded(store: ox.Store, field: ox.NamedNode) -> str | None:
+    """The value the build node has for `field` in the provenance graph (None: none)."""
+    for quad in store.quads_for_pattern(BUILD_NODE, field, None, _PROV):
         return quad.object.value
     return None
 
 
-def write_fingerprint(store: ox.Store, value: str) -> None:
-    for quad in list(store.quads_for_pattern(BUILD_NODE, _FINGERPRINT, None, _PROV)):
+def _record(store: ox.Store, field: ox.NamedNode, value: str) -> None:
+    """Give the build node `value` for `field`, in place of what was recorded."""
+    for quad in list(store.quads_for_pattern(BUILD_NODE, field, None, _PROV)):
         store.remove(quad)
-    store.add(ox.Quad(BUILD_NODE, _FINGERPRINT, ox.Literal(value), _PROV))
+    store.add(ox.Quad(BUILD_NODE, field, ox.Literal(value), _PROV))
+
+
+def stored_fingerprint(store: ox.Store) -> str | None:
+    return _recorded(store, _FINGERPRINT)
+
+
+def write_fingerprint(store: ox.Store, value: str) -> None:
+    _record(store, _FINGERPRINT, value)
 
 
 def pages_token(store: ox.Store) -> str | None:
     """What ties a store to the pages checkpoint made with it (None: nothing does)."""
-    for quad in store.quads_for_pattern(BUILD_NODE, _PAGES_SNAPSHOT, None, _PROV):
-        return quad.object.value
-    return None
+    return _recorded(store, _PAGES_SNAPSHOT)
 
 
 def write_pages_token(store: ox.Store, token: str) -> None:
-    """Record `token` in place of what was recorded."""
-    for quad in list(store.quads_for_pattern(BUILD_NODE, _PAGES_SNAPSHOT, None, _PROV)):
-        store.remove(quad)
-    store.add(ox.Quad(BUILD_NODE, _PAGES_SNAPSHOT, ox.Literal(token), _PROV))
+    _record(store, _PAGES_SNAPSHOT, token)
 
 
 def snapshot_matches(live: ox.Store, pages: Path) -> bool:
@@ -146,16 +151,12 @@ class Outputs:
 
 
 def stored_outputs(store: ox.Store) -> Outputs | None:
-    for quad in store.quads_for_pattern(BUILD_NODE, _OUTPUTS, None, _PROV):
-        return Outputs.from_json(quad.object.value)
-    return None
+    text = _recorded(store, _OUTPUTS)
+    return None if text is None else Outputs.from_json(text)
 
 
 def write_outputs(store: ox.Store, outputs: Outputs) -> None:
-    """Record `outputs` on the build node, in place of what was recorded."""
-    for quad in list(store.quads_for_pattern(BUILD_NODE, _OUTPUTS, None, _PROV)):
-        store.remove(quad)
-    store.add(ox.Quad(BUILD_NODE, _OUTPUTS, ox.Literal(outputs.to_json()), _PROV))
+    _record(store, _OUTPUTS, outputs.to_json())
 
 
 def file_sha256(path: Path) -> str:
