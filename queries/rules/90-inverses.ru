@@ -10,11 +10,20 @@ PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
+# Only the links that are missing: each list is read once and compared through a hash
+# table (MINUS), where constructing every inverse and loading the ones already there again
+# wrote a million triples for nothing at 100,000 pages.
 CONSTRUCT { ?narrower skos:broader ?broader }
-WHERE { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } }
+WHERE {
+  GRAPH kgg:concepts { ?broader skos:narrower ?narrower }
+  MINUS { GRAPH kgg:concepts { ?narrower skos:broader ?broader } }
+}
 
 CONSTRUCT { ?broader skos:narrower ?narrower }
-WHERE { GRAPH kgg:concepts { ?narrower skos:broader ?broader } }
+WHERE {
+  GRAPH kgg:concepts { ?narrower skos:broader ?broader }
+  MINUS { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } }
+}
 
 CONSTRUCT { ?scheme skos:hasTopConcept ?concept . ?concept skos:topConceptOf ?scheme }
 WHERE {
