@@ -406,7 +406,7 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     "file switches it off), the others run in file-name order among them.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the rules in the order they run, and stop.")
-@click.option("-v", "--verbose", is_flag=True, help="Show how long each rule took.")
+@click.option("-v", "--verbose", is_flag=True, help="Say which rule runs as it starts; then how long each took.")
 @user_errors
 def link_command(output, skip, rules_dir, list_only, verbose):
     """Derive the concept layer again from the pages in the store, with the rules of queries/rules/.
@@ -423,7 +423,8 @@ def link_command(output, skip, rules_dir, list_only, verbose):
         for rule in load_rules(rules_dir, skip=skip):
             click.echo(f"{rule.filename:28} {rule.title}")
         return
-    report = relink(output, rules_dir=rules_dir, skip=skip)
+    announce = (lambda stage: click.echo(stage, err=True)) if verbose else None
+    report = relink(output, rules_dir=rules_dir, skip=skip, announce=announce)
     if verbose:
         for filename, seconds in report.timings:
             click.echo(f"{filename:28} {seconds * 1000:8.1f} ms", err=True)

@@ -292,13 +292,19 @@ def count(store: ox.Store) -> dict[str, int]:
     return counts
 
 
-def relink(output: Path | str, *, rules_dir: Path | None = None, skip: Iterable[str] = ()) -> LinkReport:
+def relink(
+    output: Path | str,
+    *,
+    rules_dir: Path | None = None,
+    skip: Iterable[str] = (),
+    announce: Callable[[str], None] | None = None,
+) -> LinkReport:
     """Derive the concept layer again for a build folder, atomically like a build.
 
     The rules run on a staging copy of the store (hard links, so it is quick), the build's
     exports are rewritten from it, and the copy is swapped in; a failing rule leaves the
     live store and exports as they were. The staging store holds the build folder's writer
-    lock, so `kg link` never races a build.
+    lock, so `kg link` never races a build. `announce` hears of each rule and export as it starts.
     """
     from .build import write_exports
     from .store import open_store, staging
@@ -307,9 +313,9 @@ def relink(output: Path | str, *, rules_dir: Path | None = None, skip: Iterable[
     rules = load_rules(rules_dir, skip=skip)  # bad names fail before the store is touched
     open_store(output)  # fails with a hint when the folder holds no build; closed again at once
     with staging(output, from_live=True) as stage:
-        report = run_rules(stage.store, rules)
+        report = run_rules(stage.store, rules, announce)
         # Recorded with these rules: rules other than the build's make the next build derive again.
-        write_exports(stage, rules_digest(rules))
+        write_exports(stage, rules_digest(rules), announce)
         stage.commit()
     return report
 

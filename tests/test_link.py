@@ -270,6 +270,18 @@ def test_kg_link_reruns_the_rules_and_rewrites_the_export(seeds_build: Path):
     assert has(open_store(seeds_build), MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
 
 
+def test_kg_link_verbose_says_which_rule_runs_and_how_long_each_took(seeds_build: Path):
+    result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "-v"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    names = [rule.filename.removesuffix(".ru") for rule in load_rules()]
+    started = [line for line in lines if line.startswith("concept rules:")]
+    assert started == [f"concept rules: {name} ({n} of {len(names)})" for n, name in enumerate(names, 1)]
+    assert lines.index("writing graph.ttl") > lines.index(started[-1])
+    timed = [line.split()[0] for line in lines if line.endswith(" ms")]
+    assert timed == [f"{name}.ru" for name in names]
+
+
 def test_kg_link_lists_its_rules():
     result = CliRunner().invoke(main, ["link", "--list"])
     assert result.exit_code == 0, result.output
