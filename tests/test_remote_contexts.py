@@ -6,6 +6,7 @@ A real HTTP server on 127.0.0.1 stands in for the remote host and counts every c
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +29,14 @@ class TrapServer(ThreadingHTTPServer):
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def handle_error(self, request, client_address) -> None:
+        # kg stops reading /huge.jsonld at its size limit and closes the connection, as it
+        # should; the server's write then fails, and socketserver would print that traceback
+        # into the output the test checks (now and then: when the write was still going).
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class TrapHandler(BaseHTTPRequestHandler):
