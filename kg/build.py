@@ -34,6 +34,7 @@ from .incremental import (
     exports_unchanged,
     file_sha256,
     fingerprint,
+    pages_token,
     previous_pages,
     snapshot_matches,
     stored_fingerprint,
@@ -488,13 +489,6 @@ def write_exports(stage: StagingStore, rules: str, announce: Announce | None = N
     return list(written), nodes
 
 
-def derive_concepts(store: ox.Store, rules: list | None = None, announce: Announce | None = None) -> None:
-    """Run the concept-layer rules (the shipped ones of queries/rules by default) over the loaded pages."""
-    from .link import load_rules, run_rules
-
-    run_rules(store, load_rules() if rules is None else rules, announce)
-
-
 def build(
     sources: list[str] | None = None,
     config: BuildConfig | None = None,
@@ -522,20 +516,20 @@ def build(
     settings = fingerprint(config)
     previous: dict[str, list[PreviousPage]] | None = None
     recorded: Outputs | None = None
-    from_pages = False
+    live_token: str | None = None
     if report.had_previous and not full:
         live_store = ox.Store.read_only(str(live))
         if stored_fingerprint(live_store) == settings:
             previous = previous_pages(live_store)
             recorded = stored_outputs(live_store)
-            from_pages = snapshot_matches(live_store, output / PAGES_DIR)
+            live_token = pages_token(live_store)
         del live_store
     files, to_drop, owners = corpus.files, [], {}
     if len(corpus.files) < PROGRESS_FROM_FILES:
         progress = announce = None
     if previous is not None:
         files, to_drop, owners = _unchanged(files, previous, report)
-    from .link import clear_derived, load_rules, rules_digest
+    from .link import clear_derived, load_rules, rules_digest, run_rules
 
     rules = load_rules()
     rules_sha = rules_digest(rules)
@@ -558,7 +552,7 @@ def build(
         return report
     # An incremental build starts from the pages the last build loaded (no concept layer
     # to remove) when that checkpoint still matches the live store, else from the store.
-    report.from_pages = from_pages
+    from_pages = report.from_pages = snapshot_matches(live_token, output / PAGES_DIR)
     with staging(output, from_live=previous is not None, from_pages=from_pages) as stage:
         if to_drop:
             drop_pages(stage.store, to_drop)
@@ -575,7 +569,7 @@ def build(
             clear_derived(stage.store)  # the live store's layer, if it started from that
             write_pages_token(stage.store, settings)
             stage.snapshot_pages()
-            derive_concepts(stage.store, rules, announce)
+            run_rules(stage.store, rules, announce)
             written, report.nodes = write_exports(stage, rules_sha, announce)
             report.exports += [str(output / filename) for filename in written]
             stage.commit()

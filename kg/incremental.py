@@ -116,9 +116,9 @@ def write_pages_token(store: ox.Store, token: str) -> None:
     _record(store, _PAGES_SNAPSHOT, token)
 
 
-def snapshot_matches(live: ox.Store, pages: Path) -> bool:
-    """Whether the checkpoint at `pages` holds the live store's pages (both carry the record)."""
-    token = pages_token(live)
+def snapshot_matches(token: str | None, pages: Path) -> bool:
+    """Whether the checkpoint at `pages` holds the pages of the live store whose record is
+    `token` (both carry the same record)."""
     if token is None or not pages.is_dir():
         return False
     try:
