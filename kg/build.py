@@ -6,14 +6,11 @@ the main process is the only writer, bulk-loading them into a staging store.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import signal
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,15 +56,14 @@ from .store import (
     store_path,
     sweep_leftovers,
 )
+from .workers import default_jobs, ordered_map
 
 # The export every build leaves beside the store; the others come from `kg export`.
 BUILD_EXPORTS = ("turtle",)
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_FROM_FILES = 200
-# Files per task sent to a worker process, and tasks queued or finished ahead of the
-# writer per worker: enough to keep the workers busy, few enough that memory stays flat.
+# Files per task sent to a worker process (see workers.ordered_map for how many are ahead).
 FILES_PER_TASK = 16
-TASKS_AHEAD_PER_JOB = 4
 
 # A build of this many files or more reports its progress: a bar while it reads them (the
 # CLI's), then a line as each later stage starts, which at 100,000 pages take minutes each.
@@ -240,103 +236,17 @@ def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceR
     )
 
 
-_worker: PageConverter | None = None
-_SIGINT = {signal.SIGINT}
+_converter: PageConverter | None = None
 
 
-def _start_worker(config: BuildConfig) -> None:
-    global _worker
-    # Ctrl-C at a terminal reaches the whole process group; stopping the build is the main
-    # process's job, and a worker dying of it would print a traceback. The worker was
-    # started with SIGINT blocked (convert_files), so none got through before this.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    _worker = PageConverter(config)
-
-
-def _exit_with_parent(parent: int, every: float = 0.5) -> None:
-    """End this worker when the build that started it is gone (killed with SIGKILL, or by the
-    out-of-memory killer): nothing else would, and it would wait for tasks for ever."""
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
+def _start_converter(config: BuildConfig) -> None:
+    global _converter
+    _converter = PageConverter(config)
 
 
 def _convert_chunk(sources: list[SourceFile]) -> list[FileResult]:
-    assert _worker is not None
-    return [_worker.convert_file(source) for source in sources]
-
-
-@contextmanager
-def deferred_interrupts() -> Iterator[Callable[[], None]]:
-    """Inside the block a Ctrl-C (SIGINT) is only noted: the KeyboardInterrupt is raised by the
-    `check()` this yields, or when the block ends; a second Ctrl-C raises at once.
-
-    multiprocessing's pools are not safe to interrupt at an arbitrary bytecode: a
-    KeyboardInterrupt inside Pool() can leave a worker spawned but not registered (it
-    outlives the build, blocked forever, holding the caller's stdout/stderr) or waiting for
-    start-up data that never comes (a traceback), and one inside a wait can leave a lock
-    held that the pool's result thread needs when it is terminated. Main thread only, and
-    only over Python's default handler: a handler someone else installed is left alone.
-    """
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield lambda: None
-        return
-    pending = False
-
-    def note(signum, frame):
-        nonlocal pending
-        if pending:
-            raise KeyboardInterrupt
-        pending = True
-
-    def check() -> None:
-        if pending:
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, note)
-    try:
-        yield check
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    check()
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread; processes started meanwhile inherit the mask (POSIX)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    # multiprocessing's resource tracker, started with the first pool, blocks and then
-    # unblocks SIGINT around its own start: start it first, or it would end the block early.
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _collect(task: futures.Future, check: Callable[[], None]) -> list[FileResult]:
-    """A task's result, waiting in short steps so that a deferred Ctrl-C is seen quickly."""
-    while not task.done():
-        check()
-        futures.wait((task,), timeout=0.1)
-    check()
-    try:
-        return task.result()
-    except futures.BrokenExecutor:  # a worker died; the pool cannot go on
-        raise BuildError(
-            "a worker process converting pages died (killed, or out of memory?); nothing was committed"
-        ) from None
+    assert _converter is not None
+    return [_converter.convert_file(source) for source in sources]
 
 
 def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[FileResult]:
@@ -346,33 +256,11 @@ def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> It
         yield from (converter.convert_file(source) for source in files)
         return
     chunks = (files[start : start + FILES_PER_TASK] for start in range(0, len(files), FILES_PER_TASK))
-    # A Ctrl-C is raised only at the checks below, never inside the pool's own code, and
-    # the pool's shutdown runs with Ctrl-C still deferred.
-    with deferred_interrupts() as check:
-        # spawn, not fork: the parent holds an open RocksDB store.
-        # Not multiprocessing.Pool: its terminate() kills workers that may be half-way
-        # through sending a result, holding the result queue's lock for good, and then
-        # waits forever for its task thread, which needs that lock (a build that hung on
-        # Ctrl-C). This executor keeps reading results until its workers have stopped.
-        executor = futures.ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(config,)
-        )
-        try:
-            # A window of tasks, not executor.map: map hands out every file at once, and
-            # when the workers convert faster than the writer loads, the finished pages
-            # pile up in this process with no bound. The window bounds them.
-            window: deque[futures.Future] = deque()
-            for chunk in chunks:
-                check()
-                with _sigint_blocked():  # workers start on demand, with it blocked; see _start_worker
-                    window.append(executor.submit(_convert_chunk, chunk))
-                if len(window) >= jobs * TASKS_AHEAD_PER_JOB:
-                    yield from _collect(window.popleft(), check)
-            while window:
-                yield from _collect(window.popleft(), check)
-        finally:
-            # Tasks not yet started are dropped; the workers finish the ones they hold.
-            executor.shutdown(wait=True, cancel_futures=True)
+    died = BuildError("a worker process converting pages died (killed, or out of memory?); nothing was committed")
+    for results in ordered_map(
+        _convert_chunk, chunks, jobs, died=died, initializer=_start_converter, initargs=(config,)
+    ):
+        yield from results
 
 
 class _Writer:
@@ -469,7 +357,9 @@ def count_nodes(store: ox.Store) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def write_exports(stage: StagingStore, rules: str, announce: Announce | None = None) -> tuple[list[str], int]:
+def write_exports(
+    stage: StagingStore, rules: str, announce: Announce | None = None, jobs: int | None = None
+) -> tuple[list[str], int]:
     """Write the build's exports into the staging folder and record them, with `rules` (what
     made the concept layer), for the next build to compare (see incremental.Outputs).
 
@@ -477,11 +367,14 @@ def write_exports(stage: StagingStore, rules: str, announce: Announce | None = N
     (else a count of its own).
     """
     written, nodes = {}, None
+    stage.store.flush()  # the export's worker processes open the store from disk
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
         if announce:
             announce(f"writing {filename}")
-        subjects = export(stage.store, name, stage.export_path(filename))
+        subjects = export(
+            stage.store, name, stage.export_path(filename), store_path=stage.path, jobs=jobs or default_jobs()
+        )
         nodes = subjects if subjects is not None else nodes
         written[filename] = file_sha256(stage.export_path(filename))
     nodes = count_nodes(stage.store) if nodes is None else nodes
@@ -506,7 +399,7 @@ def build(
     read, and `announce` of each stage after that, when the corpus is large.
     """
     config = config or BuildConfig()
-    jobs = jobs or min(os.cpu_count() or 1, 2)
+    jobs = jobs or default_jobs()
     started = time.perf_counter()
     corpus = find_sources(sources)
     report = BuildReport(source_errors=list(corpus.problems), source_warnings=list(corpus.notes))
@@ -570,7 +463,7 @@ def build(
             write_pages_token(stage.store, settings)
             stage.snapshot_pages()
             run_rules(stage.store, rules, announce)
-            written, report.nodes = write_exports(stage, rules_sha, announce)
+            written, report.nodes = write_exports(stage, rules_sha, announce, jobs)
             report.exports += [str(output / filename) for filename in written]
             stage.commit()
             report.committed = True

@@ -189,16 +189,18 @@ def export(output, format_name, graph, destination):
     """
     from .export import export as run_export
     from .export import exporter
-    from .store import open_store
+    from .store import open_store, store_path
+    from .workers import default_jobs
 
     chosen = exporter(format_name)
     store = open_store(output)
+    parallel = {"store_path": store_path(output), "jobs": default_jobs()}
     if destination == "-":
-        run_export(store, chosen.name, sys.stdout.buffer, graph=graph)
+        run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()
         return
     path = Path(destination) if destination else output / chosen.filename
-    run_export(store, chosen.name, path, graph=graph)
+    run_export(store, chosen.name, path, graph=graph, **parallel)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
 

@@ -7,7 +7,10 @@ formats (TriG, N-Quads, JSON-LD) hold everything, one named graph per page.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import io
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ import pyoxigraph as ox
 
 from .errors import ExportError
 from .namespaces import PREFIXES, PROVENANCE_GRAPH
+from .workers import ordered_map
 
 INTERNAL_GRAPHS = (PROVENANCE_GRAPH,)
 
@@ -28,6 +32,8 @@ class Exporter:
     filename: str
     description: str
     target: str  # "module:function(store, stream, graph)"
+    # The writer also takes store_path= and jobs= (see write_merged).
+    parallel: bool = False
 
     def load(self) -> Callable[[ox.Store, BinaryIO, str | None], int | None]:
         module, function = self.target.split(":")
@@ -37,12 +43,13 @@ class Exporter:
 EXPORTERS: dict[str, Exporter] = {
     exporter.name: exporter
     for exporter in (
-        Exporter("turtle", "graph.ttl", "Turtle: the merged knowledge graph", "kg.export:write_turtle"),
+        Exporter("turtle", "graph.ttl", "Turtle: the merged knowledge graph", "kg.export:write_turtle", True),
         Exporter(
             "ntriples",
             "graph.nt",
             "N-Triples: the merged knowledge graph, one triple a line",
             "kg.export:write_ntriples",
+            True,
         ),
         Exporter("trig", "graph.trig", "TriG: every named graph, with provenance", "kg.export:write_trig"),
         Exporter("nquads", "graph.nq", "N-Quads: every named graph, with provenance", "kg.export:write_nquads"),
@@ -68,39 +75,54 @@ EXPORTERS: dict[str, Exporter] = {
 
 # Subjects per CONSTRUCT of the merged export: bounds the memory its de-duplication takes.
 MERGE_BATCH = 2000
+# Subjects per task of the merged export (a multiple of MERGE_BATCH); a graph of one chunk
+# is written without worker processes. A task's Turtle is ~8 MB at this size.
+MERGE_CHUNK = 5 * MERGE_BATCH
+_EXCLUDED = ", ".join(f"<{iri}>" for iri in INTERNAL_GRAPHS)
+_MERGED_WHERE = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({_EXCLUDED}))"
 
 
-class _Merged:
-    """The union of the page and derived graphs, each triple once, in a stable order;
-    `subjects` counts the distinct subjects met, which is the build's node count.
+def _merged_chunks(store: ox.Store) -> Iterator[list[str]]:
+    """The subjects of the page and derived graphs, in the store's order, as N-Triples terms,
+    in chunks of MERGE_CHUNK IRIs and the blank nodes among them."""
+    chunk: list[str] = []
+    iris = 0
+    for row in store.query(f"SELECT DISTINCT ?s WHERE {{ {_MERGED_WHERE} }}"):
+        chunk.append(str(row[0]))
+        if isinstance(row[0], ox.NamedNode):
+            iris += 1
+            if iris == MERGE_CHUNK:
+                yield chunk
+                chunk, iris = [], 0
+    if chunk:
+        yield chunk
+
+
+def _chunk_triples(store: ox.Store, subjects: list[str]) -> Iterator[ox.Triple]:
+    """Every triple of the merged graph about `subjects`, each once, in a stable order.
 
     A CONSTRUCT over the whole store would remove duplicates (two pages asserting the same
     triple) with a set as large as the graph; running it on batches of subjects keeps that
     set small, as all triples of a subject fall in one batch.
     """
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-        self.subjects = 0
-
-    def __iter__(self) -> Iterator[ox.Triple]:
-        excluded = ", ".join(f"<{iri}>" for iri in INTERNAL_GRAPHS)
-        where = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded}))"
-        batch: list[str] = []
-        for row in self.store.query(f"SELECT DISTINCT ?s WHERE {{ {where} }}"):
-            self.subjects += 1
-            if isinstance(row[0], ox.BlankNode):  # not allowed in VALUES (a SPARQL update may add one)
-                yield from _subject_triples(self.store, row[0])
-                continue
-            batch.append(str(row[0]))
-            if len(batch) == MERGE_BATCH:
-                yield from self._construct(batch, where)
+    batch: list[str] = []
+    for subject in subjects:
+        if subject.startswith("_:"):  # not allowed in VALUES (a SPARQL update may add one)
+            if batch:  # in order, so that where the chunks are cut does not matter
+                yield from _construct(store, batch)
                 batch = []
-        if batch:
-            yield from self._construct(batch, where)
+            yield from _subject_triples(store, ox.BlankNode(subject[2:]))
+            continue
+        batch.append(subject)
+        if len(batch) == MERGE_BATCH:
+            yield from _construct(store, batch)
+            batch = []
+    if batch:
+        yield from _construct(store, batch)
 
-    def _construct(self, batch: list[str], where: str) -> Iterator[ox.Triple]:
-        return iter(self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {where} }}"))
+
+def _construct(store: ox.Store, batch: list[str]) -> Iterator[ox.Triple]:
+    return iter(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {' '.join(batch)} }} {_MERGED_WHERE} }}"))
 
 
 def _subject_triples(store: ox.Store, subject: ox.BlankNode) -> Iterator[ox.Triple]:
@@ -111,6 +133,87 @@ def _subject_triples(store: ox.Store, subject: ox.BlankNode) -> Iterator[ox.Trip
             if triple not in seen:
                 seen.add(triple)
                 yield triple
+
+
+def _header(fmt: ox.RdfFormat, prefixes: dict | None) -> bytes:
+    """What the serializer writes before the first triple (the prefix lines)."""
+    stream = io.BytesIO()
+    probe = ox.NamedNode("urn:kg:probe")
+    ox.serialize([ox.Triple(probe, probe, probe)], stream, fmt, prefixes=prefixes)
+    written = stream.getvalue()
+    return written[: written.index(b"<urn:kg:probe>")]
+
+
+def _serialize_chunk(store: ox.Store, subjects: list[str], fmt: ox.RdfFormat, prefixes: dict | None) -> bytes:
+    """A chunk's triples in `fmt`, without the header. Chunks hold whole subjects, so their
+    serializations put end to end are the serialization of the whole graph."""
+    stream = io.BytesIO()
+    ox.serialize(_chunk_triples(store, subjects), stream, fmt, prefixes=prefixes)
+    written = stream.getvalue()
+    header = _header(fmt, prefixes)
+    assert written.startswith(header), "the serializer's header changed"
+    return written[len(header) :]
+
+
+_worker_store: ox.Store | None = None
+
+
+def _open_worker_store(path: str) -> None:
+    global _worker_store
+    _worker_store = ox.Store.read_only(path)
+
+
+def _serialize_in_worker(task: tuple[list[str], str, dict | None]) -> bytes:
+    assert _worker_store is not None
+    subjects, fmt, prefixes = task
+    return _serialize_chunk(_worker_store, subjects, ox.RdfFormat.from_extension(fmt), prefixes)
+
+
+def write_merged(
+    store: ox.Store,
+    stream: BinaryIO,
+    fmt: ox.RdfFormat,
+    prefixes: dict | None,
+    *,
+    store_path: Path | None = None,
+    jobs: int = 1,
+) -> int:
+    """Write the union of the page and derived graphs, each triple once, in a stable order;
+    return its number of distinct subjects (the build's node count).
+
+    With `store_path` (the folder `store` was opened from, flushed to disk and not being
+    written) and `jobs` > 1,
+    worker processes serialize chunks of subjects side by side; the bytes are the same
+    whatever the number of jobs.
+    """
+    subjects = 0
+
+    def counted(chunks: Iterator[list[str]]) -> Iterator[list[str]]:
+        nonlocal subjects
+        for chunk in chunks:
+            subjects += len(chunk)
+            yield chunk
+
+    chunks = counted(_merged_chunks(store))
+    parts: Iterator[bytes]
+    parallel = store_path is not None and jobs > 1
+    if parallel:  # and more than one chunk to write
+        head = list(itertools.islice(chunks, 2))
+        parallel = len(head) == 2
+        chunks = itertools.chain(head, chunks)
+    if parallel:
+        died = ExportError("a worker process writing the export died (killed, or out of memory?)")
+        tasks = ((chunk, fmt.file_extension, prefixes) for chunk in chunks)
+        parts = ordered_map(
+            _serialize_in_worker, tasks, jobs, died=died, initializer=_open_worker_store, initargs=(str(store_path),)
+        )
+    else:
+        parts = (_serialize_chunk(store, chunk, fmt, prefixes) for chunk in chunks)
+    for number, part in enumerate(parts):
+        if number == 0:
+            stream.write(_header(fmt, prefixes))
+        stream.write(part)
+    return subjects
 
 
 def _check_graph(store: ox.Store, graph: str) -> ox.NamedNode:
@@ -124,13 +227,11 @@ def _check_graph(store: ox.Store, graph: str) -> ox.NamedNode:
 
 
 def _write_triples(
-    store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None
+    store: ox.Store, stream: BinaryIO, graph: str | None, fmt: ox.RdfFormat, prefixes: dict | None, **parallel
 ) -> int | None:
     """Write the merged graph (returning its number of distinct subjects) or one graph."""
     if graph is None:
-        merged = _Merged(store)
-        ox.serialize(merged, stream, fmt, prefixes=prefixes)
-        return merged.subjects
+        return write_merged(store, stream, fmt, prefixes, **parallel)
     store.dump(stream, fmt, from_graph=_check_graph(store, graph), prefixes=prefixes)
     return None
 
@@ -146,12 +247,12 @@ def _write_dataset(
         )
 
 
-def write_turtle(store: ox.Store, stream: BinaryIO, graph: str | None) -> int | None:
-    return _write_triples(store, stream, graph, ox.RdfFormat.TURTLE, PREFIXES)
+def write_turtle(store: ox.Store, stream: BinaryIO, graph: str | None, **parallel) -> int | None:
+    return _write_triples(store, stream, graph, ox.RdfFormat.TURTLE, PREFIXES, **parallel)
 
 
-def write_ntriples(store: ox.Store, stream: BinaryIO, graph: str | None) -> int | None:
-    return _write_triples(store, stream, graph, ox.RdfFormat.N_TRIPLES, None)
+def write_ntriples(store: ox.Store, stream: BinaryIO, graph: str | None, **parallel) -> int | None:
+    return _write_triples(store, stream, graph, ox.RdfFormat.N_TRIPLES, None, **parallel)
 
 
 def write_trig(store: ox.Store, stream: BinaryIO, graph: str | None) -> None:
@@ -173,12 +274,25 @@ def exporter(name: str) -> Exporter:
         raise ExportError(f"unknown export format {name!r}; choose from {', '.join(EXPORTERS)}") from None
 
 
-def export(store: ox.Store, name: str, destination: Path | BinaryIO, *, graph: str | None = None) -> int | None:
+def export(
+    store: ox.Store,
+    name: str,
+    destination: Path | BinaryIO,
+    *,
+    graph: str | None = None,
+    store_path: Path | None = None,
+    jobs: int = 1,
+) -> int | None:
     """Write `store` in format `name` to a path (atomically, via a temporary file) or a binary stream.
 
     Returns the number of distinct subjects for the merged formats (Turtle, N-Triples), else None.
+    Given the folder the store was opened from, the merged formats are written by `jobs`
+    worker processes (same bytes).
     """
-    write = exporter(name).load()
+    chosen = exporter(name)
+    write = chosen.load()
+    if chosen.parallel:
+        write = functools.partial(write, store_path=store_path, jobs=jobs)
     if not isinstance(destination, (str, os.PathLike)):
         return write(store, destination, graph)
     path = Path(destination)

@@ -179,10 +179,15 @@ class StagingStore:
             start = pages if from_pages else live if from_live else None
             if start is not None and start.is_dir():
                 ox.Store.read_only(str(start)).backup(str(self.folder / STORE_DIR))
-            self.store = ox.Store(str(self.folder / STORE_DIR))
+            self.store = ox.Store(str(self.path))
         except BaseException:
             self.discard()
             raise
+
+    @property
+    def path(self) -> Path:
+        """The staging store's folder."""
+        return self.folder / STORE_DIR
 
     def add_page(self, graph: str, triples: Iterable[tuple], record: ProvenanceRecord) -> None:
         name = ox.NamedNode(graph)

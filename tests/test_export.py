@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+import io
+import shutil
 from pathlib import Path
 
 import pytest
 import rdflib
 from click.testing import CliRunner
+from rdflib.compare import isomorphic
 
 from kg.cli import main
-from kg.export import EXPORTERS
+from kg.export import EXPORTERS, export
+from kg.store import open_store, store_path
 
 # Exporter name -> rdflib parser name, for the RDF formats.
 RDF_PARSERS = {"turtle": "turtle", "ntriples": "nt", "trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}
@@ -72,3 +77,29 @@ def test_export_errors_are_messages(example_build: Path, tmp_path: Path):
     result = runner.invoke(main, ["export", "-o", str(tmp_path / "empty")])
     assert result.exit_code == 1
     assert "no kg store in" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples"])
+def test_the_merged_export_is_the_same_whatever_the_number_of_worker_processes(
+    example_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+):
+    out = tmp_path / "out"
+    shutil.copytree(example_build, out)
+    # Blank-node subjects, which a SPARQL update may add, are written with the IRIs around them.
+    update = "INSERT DATA { GRAPH <urn:x:notes> { _:a skos:note 'first' . _:b skos:note 'second' } }"
+    result = CliRunner().invoke(main, ["query", "-o", str(out), "--update", "-e", update])
+    assert result.exit_code == 0, result.output
+    store = open_store(out)
+    whole = io.BytesIO()
+    nodes = export(store, fmt, whole)
+    assert nodes == 153  # the example's 151 nodes and the two blank nodes
+    # Cut into chunks of 7 subjects (a real graph is cut every 10,000), written by two
+    # worker processes and by this one: the bytes of one export of the whole.
+    monkeypatch.setattr(importlib.import_module("kg.export"), "MERGE_CHUNK", 7)
+    for jobs in (1, 2):
+        cut = io.BytesIO()
+        assert export(store, fmt, cut, store_path=store_path(out), jobs=jobs) == nodes
+        assert cut.getvalue() == whole.getvalue(), f"jobs={jobs}"
+    text = whole.getvalue().decode()
+    assert text.count("'first'") + text.count('"first"') == 1 and text.count("skos:note") + text.count("core#note") == 2
+    assert isomorphic(rdflib.Graph().parse(data=text, format=RDF_PARSERS[fmt]), rdflib.Graph().parse(out / "graph.ttl"))
