@@ -367,13 +367,12 @@ def write_exports(
     (else a count of its own).
     """
     written, nodes = {}, None
-    stage.store.flush()  # the export's worker processes open the store from disk
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
         if announce:
             announce(f"writing {filename}")
         subjects = export(
-            stage.store, name, stage.export_path(filename), store_path=stage.path, jobs=jobs or default_jobs()
+            stage.store, name, stage.export_path(filename), workdir=stage.folder, jobs=jobs or default_jobs()
         )
         nodes = subjects if subjects is not None else nodes
         written[filename] = file_sha256(stage.export_path(filename))

@@ -189,12 +189,12 @@ def export(output, format_name, graph, destination):
     """
     from .export import export as run_export
     from .export import exporter
-    from .store import open_store, store_path
+    from .store import open_store
     from .workers import default_jobs
 
     chosen = exporter(format_name)
     store = open_store(output)
-    parallel = {"store_path": store_path(output), "jobs": default_jobs()}
+    parallel = {"workdir": output, "jobs": default_jobs()}
     if destination == "-":
         run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()

@@ -7,6 +7,7 @@ formats (TriG, N-Quads, JSON-LD) hold everything, one named graph per page.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import io
@@ -21,6 +22,7 @@ import pyoxigraph as ox
 
 from .errors import ExportError
 from .namespaces import PREFIXES, PROVENANCE_GRAPH
+from .store import checkpoint
 from .workers import ordered_map
 
 INTERNAL_GRAPHS = (PROVENANCE_GRAPH,)
@@ -32,7 +34,7 @@ class Exporter:
     filename: str
     description: str
     target: str  # "module:function(store, stream, graph)"
-    # The writer also takes store_path= and jobs= (see write_merged).
+    # The writer also takes workdir= and jobs= (see write_merged).
     parallel: bool = False
 
     def load(self) -> Callable[[ox.Store, BinaryIO, str | None], int | None]:
@@ -175,16 +177,15 @@ def write_merged(
     fmt: ox.RdfFormat,
     prefixes: dict | None,
     *,
-    store_path: Path | None = None,
+    workdir: Path | None = None,
     jobs: int = 1,
 ) -> int:
     """Write the union of the page and derived graphs, each triple once, in a stable order;
     return its number of distinct subjects (the build's node count).
 
-    With `store_path` (the folder `store` was opened from, flushed to disk and not being
-    written) and `jobs` > 1,
-    worker processes serialize chunks of subjects side by side; the bytes are the same
-    whatever the number of jobs.
+    Given `workdir`, a folder on the store's file system, and `jobs` > 1, worker processes
+    serialize chunks of subjects side by side from a checkpoint of the store made there;
+    the bytes are the same whatever the number of jobs.
     """
     subjects = 0
 
@@ -195,24 +196,27 @@ def write_merged(
             yield chunk
 
     chunks = counted(_merged_chunks(store))
-    parts: Iterator[bytes]
-    parallel = store_path is not None and jobs > 1
+    parallel = workdir is not None and jobs > 1
     if parallel:  # and more than one chunk to write
         head = list(itertools.islice(chunks, 2))
         parallel = len(head) == 2
         chunks = itertools.chain(head, chunks)
-    if parallel:
-        died = ExportError("a worker process writing the export died (killed, or out of memory?)")
-        tasks = ((chunk, fmt.file_extension, prefixes) for chunk in chunks)
-        parts = ordered_map(
-            _serialize_in_worker, tasks, jobs, died=died, initializer=_open_worker_store, initargs=(str(store_path),)
-        )
-    else:
-        parts = (_serialize_chunk(store, chunk, fmt, prefixes) for chunk in chunks)
-    for number, part in enumerate(parts):
-        if number == 0:
-            stream.write(_header(fmt, prefixes))
-        stream.write(part)
+    with contextlib.ExitStack() as cleanup:
+        parts: Iterator[bytes]
+        if parallel:
+            assert workdir is not None
+            copy = cleanup.enter_context(checkpoint(store, workdir))
+            died = ExportError("a worker process writing the export died (killed, or out of memory?)")
+            tasks = ((chunk, fmt.file_extension, prefixes) for chunk in chunks)
+            parts = ordered_map(
+                _serialize_in_worker, tasks, jobs, died=died, initializer=_open_worker_store, initargs=(str(copy),)
+            )
+        else:
+            parts = (_serialize_chunk(store, chunk, fmt, prefixes) for chunk in chunks)
+        for number, part in enumerate(parts):
+            if number == 0:
+                stream.write(_header(fmt, prefixes))
+            stream.write(part)
     return subjects
 
 
@@ -280,19 +284,19 @@ def export(
     destination: Path | BinaryIO,
     *,
     graph: str | None = None,
-    store_path: Path | None = None,
+    workdir: Path | None = None,
     jobs: int = 1,
 ) -> int | None:
     """Write `store` in format `name` to a path (atomically, via a temporary file) or a binary stream.
 
     Returns the number of distinct subjects for the merged formats (Turtle, N-Triples), else None.
-    Given the folder the store was opened from, the merged formats are written by `jobs`
-    worker processes (same bytes).
+    Given a folder on the store's file system, the merged formats are written by `jobs`
+    worker processes (same bytes; see write_merged).
     """
     chosen = exporter(name)
     write = chosen.load()
     if chosen.parallel:
-        write = functools.partial(write, store_path=store_path, jobs=jobs)
+        write = functools.partial(write, workdir=workdir, jobs=jobs)
     if not isinstance(destination, (str, os.PathLike)):
         return write(store, destination, graph)
     path = Path(destination)

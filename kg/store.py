@@ -40,6 +40,7 @@ LOAD_BATCH_BYTES = 8_000_000
 _STAGING_PREFIX = ".staging-"
 _RETIRED_PREFIX = ".retired-"
 _OLD_PAGES_PREFIX = ".old-pages-"
+_CHECKPOINT_PREFIX = ".checkpoint-"
 
 _PROV_GRAPH = ox.NamedNode(PROVENANCE_GRAPH)
 
@@ -179,15 +180,10 @@ class StagingStore:
             start = pages if from_pages else live if from_live else None
             if start is not None and start.is_dir():
                 ox.Store.read_only(str(start)).backup(str(self.folder / STORE_DIR))
-            self.store = ox.Store(str(self.path))
+            self.store = ox.Store(str(self.folder / STORE_DIR))
         except BaseException:
             self.discard()
             raise
-
-    @property
-    def path(self) -> Path:
-        """The staging store's folder."""
-        return self.folder / STORE_DIR
 
     def add_page(self, graph: str, triples: Iterable[tuple], record: ProvenanceRecord) -> None:
         name = ox.NamedNode(graph)
@@ -253,12 +249,43 @@ def sweep_leftovers(output: Path) -> None:
 
 
 def _sweep(output: Path) -> None:
-    """Remove what killed builds left behind (never the live store)."""
+    """Remove what killed builds and exports left behind (never the live store)."""
     for leftover in [*output.glob(_STAGING_PREFIX + "*"), *output.glob(_OLD_PAGES_PREFIX + "*")]:
         shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in output.glob(_CHECKPOINT_PREFIX + "*"):
+        if not _alive(leftover.name.removeprefix(_CHECKPOINT_PREFIX).split("-")[0]):
+            shutil.rmtree(leftover, ignore_errors=True)
     if (output / STORE_DIR).exists():
         for leftover in output.glob(_RETIRED_PREFIX + "*"):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+@contextmanager
+def checkpoint(store: ox.Store, beside: Path) -> Iterator[Path]:
+    """A checkpoint of `store` in a new folder in `beside` (on the store's file system), for
+    other processes to open read-only; removed on leaving.
+
+    It is made of hard links, so it takes milliseconds and no space, and its files stay
+    whatever happens to the store meanwhile: a compaction still running after the last
+    load, or a build that swaps the live store out and deletes it. A killed process's
+    checkpoint is swept by the next build (its folder name carries the process id).
+    """
+    folder = Path(beside) / f"{_CHECKPOINT_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        store.backup(str(folder))
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

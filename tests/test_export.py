@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from rdflib.compare import isomorphic
 
 from kg.cli import main
 from kg.export import EXPORTERS, export
-from kg.store import open_store, store_path
+from kg.store import open_store
 
 # Exporter name -> rdflib parser name, for the RDF formats.
 RDF_PARSERS = {"turtle": "turtle", "ntriples": "nt", "trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}
@@ -98,8 +101,22 @@ def test_the_merged_export_is_the_same_whatever_the_number_of_worker_processes(
     monkeypatch.setattr(importlib.import_module("kg.export"), "MERGE_CHUNK", 7)
     for jobs in (1, 2):
         cut = io.BytesIO()
-        assert export(store, fmt, cut, store_path=store_path(out), jobs=jobs) == nodes
+        assert export(store, fmt, cut, workdir=out, jobs=jobs) == nodes
         assert cut.getvalue() == whole.getvalue(), f"jobs={jobs}"
+        assert not list(out.glob(".checkpoint-*"))  # the workers' copy of the store is gone
     text = whole.getvalue().decode()
     assert text.count("'first'") + text.count('"first"') == 1 and text.count("skos:note") + text.count("core#note") == 2
     assert isomorphic(rdflib.Graph().parse(data=text, format=RDF_PARSERS[fmt]), rdflib.Graph().parse(out / "graph.ttl"))
+
+
+def test_a_checkpoint_left_by_a_killed_export_is_swept_by_the_next_build(example_build: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    shutil.copytree(example_build, out)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = out / f".checkpoint-{dead.stdout.strip()}-0a1b2c3d"
+    running = out / f".checkpoint-{os.getpid()}-0a1b2c3d"  # an export still going
+    for folder in (left, running):
+        open_store(out).backup(str(folder))
+    result = CliRunner().invoke(main, ["build", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not left.exists() and running.is_dir()
