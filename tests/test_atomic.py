@@ -36,6 +36,18 @@ def children(pid: int) -> list[int]:
     return [int(line.split()[0]) for line in found.stdout.splitlines() if "resource_tracker" not in line]
 
 
+def running(pid: int) -> str | None:
+    """The state and command line of a process that has not exited, else None. An exited
+    process stays a zombie until its new parent (init, here) reaps it, which can take a
+    while on a loaded machine; it holds no memory and runs nothing."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120].decode(errors="replace")
+    except (OSError, IndexError):
+        return None
+    return None if state == "Z" else f"{pid} {state} {command}"
+
+
 def wait_for(condition, seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -69,7 +81,7 @@ def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         # Its worker processes do not outlive it.
-        assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 10), point  # noqa: B023
+        assert wait_for(lambda: not any(running(pid) for pid in workers), 10), (point, [running(p) for p in workers])  # noqa: B023
         assert (out / "graph.ttl").read_bytes() == before_ttl, point
         assert len(open_store(out)) == before_quads, point
         survived.append(point)
