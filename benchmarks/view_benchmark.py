@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from concept_fixtures import synthetic, write_store  # noqa: E402
 
-from kg.network import load_network  # noqa: E402
+from kg.network import add_details, load_concepts  # noqa: E402
+from kg.store import open_store  # noqa: E402
 from kg.view import render, select  # noqa: E402
 
 CHROMIUM_ARGS = [
@@ -57,9 +58,10 @@ def main() -> int:
         output = Path(folder) / "out"
         write_store(output, synthetic(args.nodes))
         started = time.perf_counter()
-        network = load_network(output)
+        network = load_concepts(output)
         loaded = time.perf_counter()
         shown, note, rank = select(network, max_nodes=None)
+        add_details(open_store(output), shown, shown.nodes)
         page = render(shown, title=f"Benchmark: {args.nodes:,} concepts", note=note, rank=rank)
         rendered = time.perf_counter()
         html = output / "graph.html"
@@ -68,7 +70,7 @@ def main() -> int:
             f"machine: {platform.machine()} ({os.cpu_count()} CPUs), {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}"
         )
-        print(f"network: {network.number_of_nodes():,} concepts, {network.number_of_edges():,} relations")
+        print(f"network: {len(network):,} concepts, {len(network.heads):,} relations")
         print(
             f"python: store -> networkx {loaded - started:.2f} s; layout + page {rendered - loaded:.2f} s; "
             f"page {len(page.encode()) / 1e6:.1f} MB"

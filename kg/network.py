@@ -26,6 +26,8 @@ import csv
 import difflib
 import io
 import re
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +37,9 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import networkx as nx
+import numpy as np
 import pyoxigraph as ox
+from scipy import sparse
 
 from .errors import AmbiguousConcept, EmptyNetwork, ExportError, NoPath, UnknownConcept
 from .namespaces import CONCEPTS_GRAPH, KG, RDF, SKOS
@@ -151,18 +155,6 @@ def _relation(predicate: str) -> tuple[str, bool]:
     return _local_name(predicate), False
 
 
-def _add_relation(graph: nx.DiGraph, source: str, target: str, relation: str) -> None:
-    """Add one edge per pair of concepts, keeping the better-ranked relation."""
-    for u, v in ((source, target), (target, source)):
-        if graph.has_edge(u, v):
-            current = graph.edges[u, v]["relation"]
-            if _RELATION_RANK.get(relation, 9) < _RELATION_RANK.get(current, 9):
-                graph.remove_edge(u, v)
-                break
-            return
-    graph.add_edge(source, target, relation=relation)
-
-
 def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
     """A term as a string: its value, or "_:id" for a blank node, so it cannot pass for an IRI."""
     return str(term) if isinstance(term, ox.BlankNode) else term.value
@@ -181,6 +173,153 @@ def _rows(store: ox.Store, query: str, *names: str) -> list[tuple[str | None, ..
     )
 
 
+@dataclass(frozen=True)
+class ConceptTable:
+    """The concept network as lists and integer arrays: what finding, ranking and cutting need.
+
+    A networkx graph keeps a dictionary per node and per edge; on a 100,000-page store
+    (about 450,000 concepts, 2.9 million relations) that is gigabytes. Here a relation is
+    three integers. `graph()` makes the networkx graph, of everything or of the concepts
+    kept; it is the graph `concept_graph` returns, node for node and edge for edge in the
+    same order.
+    """
+
+    nodes: list[str]  # concept IRIs ("_:id" for a blank node), sorted
+    kinds: list[str]
+    labels: list[str]
+    heads: np.ndarray  # each relation's start: node indexes, in the order the relations were chosen
+    tails: np.ndarray
+    relation: np.ndarray  # index into `relations`
+    relations: list[str]
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def find(self, text: str) -> int:
+        """The index of the one concept `text` names (see `find_concept`)."""
+        label_of = dict(zip(self.nodes, self.labels, strict=True))
+        return bisect_left(self.nodes, _find(text, label_of, dict(zip(self.nodes, self.kinds, strict=True))))
+
+    def describe(self, index: int) -> str:
+        return f"{self.labels[index]} ({self.kinds[index]})"
+
+    def adjacency(self) -> sparse.csr_array:
+        """The undirected network as a symmetric 0/1 matrix (a pair has one relation, so no entry exceeds 1)."""
+        n = len(self.nodes)
+        ones = np.ones(len(self.heads) * 2)
+        ends = (np.concatenate([self.heads, self.tails]), np.concatenate([self.tails, self.heads]))
+        return sparse.csr_array((ones, ends), shape=(n, n))
+
+    def pagerank(self, *, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6) -> np.ndarray:
+        """PageRank over the undirected network, as `centrality` computes it.
+
+        networkx's PageRank runs on a networkx graph only; this is the power iteration of
+        its scipy implementation (uniform start, teleport and dangling weights; stop when
+        the L1 change is under n x tol), run on `adjacency()`. A test checks the two agree.
+        """
+        n = len(self.nodes)
+        if n == 0:
+            return np.zeros(0)
+        matrix = self.adjacency()
+        degree = matrix.sum(axis=1)
+        inverse = np.divide(1.0, degree, out=np.zeros(n), where=degree != 0)
+        matrix = sparse.dia_array((inverse[None, :], 0), shape=(n, n)).tocsr() @ matrix
+        uniform = np.repeat(1.0 / n, n)
+        dangling = np.where(degree == 0)[0]
+        x = uniform
+        for _ in range(max_iter):
+            last = x
+            x = alpha * (x @ matrix + x[dangling].sum() * uniform) + (1 - alpha) * uniform
+            if np.absolute(x - last).sum() < n * tol:
+                return x
+        raise nx.PowerIterationFailedConvergence(max_iter)
+
+    def within(self, center: int, depth: int) -> np.ndarray:
+        """The indexes of the concepts at most `depth` relations from `center`, either direction, sorted."""
+        matrix = self.adjacency()
+        reached = np.zeros(len(self.nodes), dtype=bool)
+        reached[center] = True
+        frontier = np.array([center])
+        for _ in range(depth):
+            rows = matrix[frontier]
+            found = np.unique(rows.indices) if rows.nnz else np.zeros(0, dtype=int)
+            frontier = found[~reached[found]]
+            if not len(frontier):
+                break
+            reached[frontier] = True
+        return np.flatnonzero(reached)
+
+    def part(self, keep: Iterable[int]) -> ConceptTable:
+        """The concepts at the indexes `keep` and the relations among them, numbered anew in the same order."""
+        keep = np.unique(np.fromiter(keep, dtype=np.int64))
+        number = np.full(len(self.nodes), -1, dtype=np.int64)
+        number[keep] = np.arange(len(keep))
+        wanted = (number[self.heads] >= 0) & (number[self.tails] >= 0)
+        return ConceptTable(
+            [self.nodes[i] for i in keep.tolist()],
+            [self.kinds[i] for i in keep.tolist()],
+            [self.labels[i] for i in keep.tolist()],
+            number[self.heads[wanted]],
+            number[self.tails[wanted]],
+            self.relation[wanted],
+            self.relations,
+        )
+
+    def graph(self) -> nx.DiGraph:
+        """The networkx graph: nodes with kind, label and url, edges with relation."""
+        graph = nx.DiGraph()
+        nodes, relations = self.nodes, self.relations
+        graph.add_nodes_from(
+            (node, {"kind": kind, "label": label, "url": _web_url(node)})
+            for node, kind, label in zip(nodes, self.kinds, self.labels, strict=True)
+        )
+        graph.add_edges_from(
+            (nodes[head], nodes[tail], {"relation": relations[code]})
+            for head, tail, code in zip(self.heads.tolist(), self.tails.tolist(), self.relation.tolist(), strict=True)
+        )
+        return graph
+
+
+def read_concepts(store: ox.Store) -> ConceptTable:
+    """The concept network of a store as a `ConceptTable` (attributes: see the module docstring)."""
+    nodes, kinds, labels = [], [], []
+    for iri, kind, label in _rows(store, _NAMES_QUERY, "concept", "kind", "label"):
+        nodes.append(iri)
+        kinds.append(kind or "concept")
+        labels.append(label or _local_name(iri))
+    place = {node: index for index, node in enumerate(nodes)}
+    predicates: dict[str, int] = {}
+    found = array("q")
+    for subject, predicate, value in store.query(_EDGES_QUERY):
+        source, target = place.get(_key(subject)), place.get(_key(value))
+        if source is not None and target is not None:
+            found.extend((source, predicates.setdefault(predicate.value, len(predicates)), target))
+    names = sorted(predicates)
+    rows = np.frombuffer(found, dtype=np.int64).reshape(-1, 3)
+    # Each row as one number that sorts as (start, predicate in alphabetical order, end) does.
+    alphabetical = np.array([names.index(name) for name in sorted(predicates, key=predicates.get)], dtype=np.int64)
+    width, count = max(len(nodes), 1), max(len(names), 1)
+    keys = np.unique((rows[:, 0] * count + alphabetical[rows[:, 1]]) * width + rows[:, 2])
+    del rows, found
+    rows = np.column_stack([keys // (count * width), keys // width % count, keys % width])
+    # The relation each predicate is, whether it points the other way, and how it ranks.
+    meaning = [_relation(name) for name in names]
+    relations = sorted({relation for relation, _ in meaning})
+    code = np.array([relations.index(relation) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
+    reverse = np.array([flip for _, flip in meaning], dtype=bool)[rows[:, 1]]
+    rank = np.array([_RELATION_RANK.get(relation, 9) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
+    heads = np.where(reverse, rows[:, 2], rows[:, 0])
+    tails = np.where(reverse, rows[:, 0], rows[:, 2])
+    # One relation per pair of concepts, whichever way it points: the best-ranked, and of
+    # those the first in (start, predicate, end) order; kept in that order.
+    pair = np.minimum(heads, tails) * width + np.maximum(heads, tails)
+    order = np.lexsort((np.arange(len(rows)), rank, pair))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pair[order][1:] != pair[order][:-1]
+    chosen = np.sort(order[first])
+    return ConceptTable(nodes, kinds, labels, heads[chosen], tails[chosen], code[chosen], relations)
+
+
 def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
     """The concept network of a store (see the module docstring for its attributes).
 
@@ -188,23 +327,7 @@ def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
     URL): enough to find, rank and join concepts, in a fraction of the memory. `add_details`
     gives the rest to the nodes that need it.
     """
-    graph = nx.DiGraph()
-    for iri, kind, label in _rows(store, _NAMES_QUERY, "concept", "kind", "label"):
-        graph.add_node(iri, kind=kind or "concept", label=label or _local_name(iri), url=_web_url(iri))
-    # Edges are sorted for a stable order of insertion (layouts and communities depend on it),
-    # kept as the nodes' places in sorted order rather than as three strings each.
-    place = {node: index for index, node in enumerate(graph.nodes)}
-    predicates: dict[str, int] = {}
-    found = []
-    for row in store.query(_EDGES_QUERY):
-        source, target = place.get(_key(row["s"])), place.get(_key(row["o"]))
-        if source is not None and target is not None:
-            found.append((source, predicates.setdefault(row["p"].value, len(predicates)), target))
-    names, nodes = sorted(predicates, key=predicates.get), list(graph.nodes)
-    for source, predicate, target in sorted(set(found), key=lambda e: (e[0], names[e[1]], e[2])):
-        relation, reverse = _relation(names[predicate])
-        ends = (nodes[target], nodes[source]) if reverse else (nodes[source], nodes[target])
-        _add_relation(graph, *ends, relation)
+    graph = read_concepts(store).graph()
     if details:
         add_details(store, graph, graph.nodes)
     return graph
@@ -228,16 +351,26 @@ def add_details(store: ox.Store, graph: nx.DiGraph, nodes: Iterable[str]) -> Non
         attributes["url"] = attributes["url"] or next(filter(None, map(_web_url, attributes["sources"])), None)
 
 
-def load_network(output: Path | str, *, details: bool = True) -> nx.DiGraph:
-    """The concept network of a build folder's store; EmptyNetwork when it has no concept."""
+def load_concepts(output: Path | str) -> ConceptTable:
+    """The concept network of a build folder's store as a table; EmptyNetwork when it has no concept."""
     from .store import open_store
 
-    graph = concept_graph(open_store(output), details=details)
-    if graph.number_of_nodes() == 0:
+    table = read_concepts(open_store(output))
+    if not len(table):
         raise EmptyNetwork(
             f"the store in {output}/ holds no concepts: its pages give none, or it was built before the concept "
             f"layer existed (run `kg link -o {output}`)"
         )
+    return table
+
+
+def load_network(output: Path | str, *, details: bool = True) -> nx.DiGraph:
+    """The concept network of a build folder's store; EmptyNetwork when it has no concept."""
+    from .store import open_store
+
+    graph = load_concepts(output).graph()
+    if details:
+        add_details(open_store(output), graph, graph.nodes)
     return graph
 
 
@@ -254,24 +387,30 @@ def describe(graph: nx.DiGraph, node: str) -> str:
     return f"{attributes['label']} ({attributes['kind']})"
 
 
-def _sorted_by_label(graph: nx.DiGraph, nodes: Iterable[str]) -> list[str]:
-    return sorted(nodes, key=lambda n: (_normal(graph.nodes[n]["label"]), graph.nodes[n]["kind"], n))
-
-
 def find_concept(graph: nx.DiGraph, text: str) -> str:
     """The one concept `text` names: an IRI, a label (any case), "Label (kind)", or a unique prefix.
 
     Raises AmbiguousConcept listing the candidates, or UnknownConcept listing the closest labels.
     """
-    if text in graph:
+    return _find(text, dict(graph.nodes(data="label")), dict(graph.nodes(data="kind")))
+
+
+def _find(text: str, label_of: dict[str, str], kind_of: dict[str, str]) -> str:
+    """`find_concept` over the concepts' labels and kinds."""
+    if text in label_of:
         return text
+
+    def described(nodes: Iterable[str]) -> list[str]:
+        ordered = sorted(nodes, key=lambda n: (_normal(label_of[n]), kind_of[n], n))
+        return [f"{label_of[n]} ({kind_of[n]})" for n in ordered]
+
     wanted = _normal(text)
     qualified = re.fullmatch(r"(.*\S)\s*\(([^()]+)\)", wanted)
-    candidates = list(graph.nodes)
-    if qualified and any(_normal(kind) == qualified.group(2) for _, kind in graph.nodes(data="kind")):
+    candidates = list(label_of)
+    if qualified and any(_normal(kind) == qualified.group(2) for kind in set(kind_of.values())):
         wanted, kind = qualified.groups()
-        candidates = [n for n in candidates if _normal(graph.nodes[n]["kind"]) == kind]
-    labels = {n: _normal(graph.nodes[n]["label"]) for n in candidates}
+        candidates = [n for n in candidates if _normal(kind_of[n]) == kind]
+    labels = {n: _normal(label_of[n]) for n in candidates}
     for matches in (
         [n for n, label in labels.items() if label == wanted],
         [n for n, label in labels.items() if label.startswith(wanted)],
@@ -279,10 +418,10 @@ def find_concept(graph: nx.DiGraph, text: str) -> str:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise AmbiguousConcept(text, [describe(graph, n) for n in _sorted_by_label(graph, matches)])
+            raise AmbiguousConcept(text, described(matches))
     close = difflib.get_close_matches(wanted, set(labels.values()), n=5, cutoff=0.6)
     close += sorted(label for label in set(labels.values()) if wanted in label and label not in close)
-    shown = [describe(graph, n) for n in _sorted_by_label(graph, (n for n, label in labels.items() if label in close))]
+    shown = described(n for n, label in labels.items() if label in close)
     raise UnknownConcept(text, shown[:8])
 
 
@@ -381,20 +520,6 @@ def induced(graph: nx.Graph, nodes: Iterable[str]) -> nx.Graph:
     sub.add_nodes_from((node, dict(attributes)) for node, attributes in graph.nodes(data=True) if node in keep)
     sub.add_edges_from((u, v, dict(data)) for u, v, data in graph.edges(data=True) if u in keep and v in keep)
     return sub
-
-
-def neighbourhood(graph: nx.DiGraph, center: str, depth: int) -> nx.DiGraph:
-    """The concepts at most `depth` hops from `center` (either direction), with their relations."""
-    reached = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center, cutoff=depth)
-    return induced(graph, reached)
-
-
-def most_central(graph: nx.DiGraph, limit: int, rank: dict[str, float] | None = None) -> nx.DiGraph:
-    """The `limit` concepts with the highest PageRank, with the relations among them."""
-    if graph.number_of_nodes() <= limit:
-        return graph
-    rank = rank if rank is not None else centrality(graph)
-    return induced(graph, _by_rank(graph, graph.nodes, rank)[:limit])
 
 
 @dataclass

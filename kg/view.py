@@ -28,7 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from .errors import ViewError
-from .network import centrality, describe, find_concept, layout, most_central, neighbourhood
+from .network import ConceptTable, _normal, centrality, layout
 
 # Above this many concepts the browser does no physics: positions come from Python.
 PHYSICS_LIMIT = 300
@@ -69,27 +69,32 @@ class ViewResult:
 
 
 def select(
-    graph: nx.DiGraph,
+    table: ConceptTable,
     *,
     around: str | None = None,
     depth: int = DEFAULT_DEPTH,
     max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> tuple[nx.DiGraph, str | None, dict[str, float]]:
-    """The part of the network to draw, a note saying what was left out (or None), and PageRank."""
+    """The part of the network to draw, a note saying what was left out (or None), and PageRank.
+
+    The whole network stays a table: only the part drawn becomes a networkx graph.
+    """
     note = None
     if around is not None:
-        center = find_concept(graph, around)
-        graph = neighbourhood(graph, center, depth)
+        center = table.find(around)
+        chosen = table.within(center, depth)
         relations = "relation" if depth == 1 else "relations"
-        note = f"The neighbourhood of {describe(graph, center)}: concepts at most {depth} {relations} away."
-    rank = centrality(graph)
-    if max_nodes and graph.number_of_nodes() > max_nodes:
-        total = graph.number_of_nodes()
-        graph = most_central(graph, max_nodes, rank)
-        cut = f"Showing the {max_nodes:,} most central of {total:,} concepts (by PageRank; see --max-nodes)."
+        note = f"The neighbourhood of {table.describe(center)}: concepts at most {depth} {relations} away."
+        if len(chosen) < len(table):
+            table = table.part(chosen)
+    rank = table.pagerank()
+    kept = range(len(table))
+    if max_nodes and len(table) > max_nodes:
+        kept = sorted(range(len(table)), key=lambda i: (-rank[i], _normal(table.labels[i]), table.nodes[i]))[:max_nodes]
+        cut = f"Showing the {max_nodes:,} most central of {len(table):,} concepts (by PageRank; see --max-nodes)."
         note = f"{note} {cut}" if note else cut
-        rank = {node: rank[node] for node in graph}
-    return graph, note, rank
+    graph = (table.part(kept) if len(kept) < len(table) else table).graph()
+    return graph, note, {table.nodes[i]: float(rank[i]) for i in sorted(kept)}
 
 
 def _kind_styles(graph: nx.DiGraph) -> list[dict]:
@@ -214,14 +219,15 @@ def write_view(
     max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> ViewResult:
     """Write the page for a build folder's network (default: OUTPUT/graph.html), atomically."""
-    from .network import add_details, load_network
+    from .network import add_details, load_concepts
     from .store import open_store
 
     output = Path(output)
-    # The whole network is read without texts; only the concepts drawn get theirs.
-    graph = load_network(output, details=False)
-    total = graph.number_of_nodes()
-    shown, note, rank = select(graph, around=around, depth=depth, max_nodes=max_nodes)
+    # The whole network is read as a table, without texts; only the concepts drawn become
+    # a networkx graph and get their texts.
+    table = load_concepts(output)
+    total = len(table)
+    shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes)
     add_details(open_store(output), shown, shown.nodes)
     page = render(shown, title=f"Concept network of {output.resolve().name}/", note=note, rank=rank)
     path = Path(destination) if destination else output / "graph.html"

@@ -42,14 +42,14 @@ from kg.errors import AmbiguousConcept, ExportError, NoPath, UnknownConcept
 from kg.export import EXPORTERS, export
 from kg.namespaces import CONCEPTS_GRAPH, KG, SKOS
 from kg.network import (
+    centrality,
     concept_graph,
     concept_paths,
     find_concept,
     format_path,
     layout,
     load_network,
-    most_central,
-    neighbourhood,
+    read_concepts,
     summarize,
 )
 from kg.store import open_store
@@ -239,16 +239,31 @@ def test_stats_count_rank_and_group_the_concepts(graph):
     assert "most central (PageRank):\n" in report and "communities (Louvain): " in report
 
 
-def test_neighbourhood_and_most_central(graph):
-    around = neighbourhood(graph, MULTI_PARTY, 1)
+def test_the_table_finds_a_neighbourhood_and_cuts_to_the_most_central(small):
+    table = read_concepts(open_store(small))
+    around = table.part(table.within(table.find("multi-party"), 1)).graph()
     assert set(around) == {MULTI_PARTY, STATE_AREA, STATE_DEF}
     assert relations(around) == {
         (STATE_AREA, MULTI_PARTY): "narrower",
         (STATE_AREA, STATE_DEF): "narrower",
         (STATE_DEF, MULTI_PARTY): "narrower",
     }
-    top = most_central(graph, 3)
+    assert set(table.part(table.within(table.find(ORPHAN), 3)).graph()) == {ORPHAN}
+    top, note, rank = select(table, max_nodes=3)
     assert len(top) == 3 and P2P_CHANNELS in top and ORPHAN not in top
+    assert note == "Showing the 3 most central of 12 concepts (by PageRank; see --max-nodes)."
+
+
+def test_the_table_is_the_network_and_ranks_it_as_networkx_does(tmp_path):
+    network_store = open_store(write_store(tmp_path / "big", synthetic(900)))
+    table = read_concepts(network_store)
+    graph = concept_graph(network_store, details=False)
+    assert list(table.graph().nodes(data=True)) == list(graph.nodes(data=True))
+    assert list(table.graph().edges(data=True)) == list(graph.edges(data=True))
+    expected = centrality(graph)
+    got = dict(zip(table.nodes, table.pagerank().tolist(), strict=True))
+    assert got.keys() == expected.keys()
+    assert max(abs(got[node] - expected[node]) for node in got) < 1e-12
 
 
 def test_layout_places_every_node_apart_and_is_repeatable(tmp_path):
@@ -509,8 +524,9 @@ def test_page_data_matches_the_network(graph):
 
 
 def test_a_big_network_is_laid_out_in_python_and_cut_to_the_most_central(tmp_path):
-    network = load_network(write_store(tmp_path / "big", synthetic(PHYSICS_LIMIT + 200)))
-    shown, note, rank = select(network, max_nodes=PHYSICS_LIMIT + 50)
+    output = write_store(tmp_path / "big", synthetic(PHYSICS_LIMIT + 200))
+    network = load_network(output)
+    shown, note, rank = select(read_concepts(open_store(output)), max_nodes=PHYSICS_LIMIT + 50)
     assert shown.number_of_nodes() == PHYSICS_LIMIT + 50
     kept, total = PHYSICS_LIMIT + 50, PHYSICS_LIMIT + 200
     assert note == f"Showing the {kept:,} most central of {total:,} concepts (by PageRank; see --max-nodes)."
@@ -518,13 +534,7 @@ def test_a_big_network_is_laid_out_in_python_and_cut_to_the_most_central(tmp_pat
     assert data["physics"] is False and data["note"] == note
     assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["nodes"])
     kept_ranks = [rank[n] for n in shown]
-    assert min(kept_ranks) >= max(r for n, r in centrality_of(network).items() if n not in shown)
-
-
-def centrality_of(network):
-    from kg.network import centrality
-
-    return centrality(network)
+    assert min(kept_ranks) >= max(r for n, r in centrality(network).items() if n not in shown)
 
 
 def test_concept_graph_reads_an_open_store_directly(small):
