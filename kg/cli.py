@@ -264,10 +264,13 @@ def path_command(output, source, target, all_shortest):
     Example:
         kg path "Peer to Peer" "Lightning Network"
     """
-    from .network import concept_paths, find_concept, format_path, load_network
+    from .network import concept_paths, format_path, load_concepts
 
-    graph = load_network(output, details=False)
-    start, end = find_concept(graph, source), find_concept(graph, target)
+    table = load_concepts(output)
+    first, last = table.find(source), table.find(target)
+    # A networkx graph of the concepts on the shortest paths only, not of the whole network.
+    graph = table.part(table.on_shortest_paths(first, last)).graph()
+    start, end = table.nodes[first], table.nodes[last]
     paths = concept_paths(graph, start, end, all_shortest=all_shortest)
     for hops in paths:
         click.echo(format_path(graph, hops) or graph.nodes[start]["label"])

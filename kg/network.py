@@ -180,11 +180,16 @@ class ConceptTable:
     def describe(self, index: int) -> str:
         return f"{self.labels[index]} ({self.kinds[index]})"
 
-    def adjacency(self) -> sparse.csr_array:
-        """The undirected network as a symmetric 0/1 matrix (a pair has one relation, so no entry exceeds 1)."""
+    def adjacency(self, allowed: np.ndarray | None = None) -> sparse.csr_array:
+        """The undirected network as a symmetric 0/1 matrix (a pair has one relation, so no entry
+        exceeds 1); with `allowed` (a mask of the nodes), only the relations between allowed nodes."""
         n = len(self.nodes)
-        ones = np.ones(len(self.heads) * 2)
-        ends = (np.concatenate([self.heads, self.tails]), np.concatenate([self.tails, self.heads]))
+        heads, tails = self.heads, self.tails
+        if allowed is not None:
+            kept = allowed[heads] & allowed[tails]
+            heads, tails = heads[kept], tails[kept]
+        ones = np.ones(len(heads) * 2)
+        ends = (np.concatenate([heads, tails]), np.concatenate([tails, heads]))
         return sparse.csr_array((ones, ends), shape=(n, n))
 
     def pagerank(self, *, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6) -> np.ndarray:
@@ -225,6 +230,21 @@ class ConceptTable:
                 break
             reached[frontier] = True
         return np.flatnonzero(reached)
+
+    def on_shortest_paths(self, source: int, target: int) -> np.ndarray:
+        """The indexes of the concepts on a shortest path between two, sorted: those avoiding
+        navigation pages and those through them. `concept_paths` on the part they make finds
+        the paths it finds on the whole network (every shortest path lies inside it)."""
+        from scipy.sparse.csgraph import shortest_path
+
+        found = {source, target}
+        allowed = np.array([kind != NAVIGATION_KIND for kind in self.kinds], dtype=bool)
+        allowed[[source, target]] = True
+        for matrix in (self.adjacency(allowed), self.adjacency()):
+            distance = shortest_path(matrix, directed=False, unweighted=True, indices=[source, target])
+            if np.isfinite(length := distance[0, target]):
+                found.update(np.flatnonzero(distance[0] + distance[1] == length).tolist())
+        return np.array(sorted(found))
 
     def part(self, keep: Iterable[int]) -> ConceptTable:
         """The concepts at the indexes `keep` and the relations among them, numbered anew in the same order."""

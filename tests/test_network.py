@@ -214,6 +214,29 @@ def test_paths_avoid_navigation_pages_unless_nothing_else_connects(graph):
     assert [h.relation for h in to_home] == ["broader", "broader"]
 
 
+def test_the_part_on_the_shortest_paths_gives_the_paths_of_the_whole_network(tmp_path, small):
+    # kg path draws its paths from this part: with and without navigation pages, every pair.
+    for output in (small, write_store(tmp_path / "big", synthetic(400))):
+        table = read_concepts(open_store(output))
+        whole = table.graph()
+        nodes = table.nodes
+        ends = range(len(nodes)) if len(nodes) < 50 else range(0, len(nodes), 13)
+        pairs = [(a, b) for a in ends for b in ends if a != b]
+        assert len(pairs) > 100
+        for a, b in pairs:
+            try:
+                expected = concept_paths(whole, nodes[a], nodes[b], all_shortest=True)
+            except NoPath:
+                expected = None
+            part = table.part(table.on_shortest_paths(a, b))
+            assert len(part) < len(table) or output == small
+            try:
+                got = concept_paths(part.graph(), nodes[a], nodes[b], all_shortest=True)
+            except NoPath:
+                got = None
+            assert got == expected, (nodes[a], nodes[b])
+
+
 def test_unconnected_concepts_have_no_path(graph):
     with pytest.raises(NoPath, match=r"no path between Orphan Concept \(definition\) and Peer to Peer \(area\)"):
         concept_paths(graph, ORPHAN, P2P)
