@@ -1,7 +1,9 @@
 """The concept network: the concept layer of the store as a networkx graph, and what to ask of it.
 
-`concept_graph(store)` reads the named graph `urn:kg:graph:concepts` (written by
-kg.link) with SPARQL into an `nx.DiGraph`:
+`read_concepts(store)` reads the named graph `urn:kg:graph:concepts` (written by
+kg.link) with SPARQL into a `ConceptTable` (lists and integer arrays: what finding,
+ranking and cutting a large network need), and `concept_graph(store)` into an
+`nx.DiGraph`:
 
 - one node per concept IRI, with `kind` (area, definition, term, facet, page),
   `label`, `definition`, `url` (the page to open for it: the IRI itself when it is
