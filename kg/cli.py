@@ -295,9 +295,9 @@ def stats(output, top):
     are networkx's Louvain communities (seed 0, so runs agree); a bridge is a
     relation between two communities.
     """
-    from .network import load_network, summarize
+    from .network import load_concepts, summarize
 
-    click.echo(summarize(load_network(output, details=False), top=top).report())
+    click.echo(summarize(load_concepts(output), top=top).report())
 
 
 def _result_formats() -> list[str]:

@@ -245,8 +245,8 @@ def test_unconnected_concepts_have_no_path(graph):
 # -- stats, subgraphs, layout -----------------------------------------------------------------
 
 
-def test_stats_count_rank_and_group_the_concepts(graph):
-    stats = summarize(graph, top=3)
+def test_stats_count_rank_and_group_the_concepts(small, graph):
+    stats = summarize(read_concepts(open_store(small)), top=3)
     assert stats.kinds == {"area": 3, "definition": 5, "term": 1, "facet": 1, "page": 2}
     assert stats.relations == {"narrower": 13, "related": 2, "facet": 1}
     assert stats.components == 2  # the orphan stands alone
