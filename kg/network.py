@@ -158,9 +158,9 @@ class ConceptTable:
 
     A networkx graph keeps a dictionary per node and per edge; on a 100,000-page store
     (about 450,000 concepts, 2.9 million relations) that is gigabytes. Here a relation is
-    three integers. `graph()` makes the networkx graph, of everything or of the concepts
-    kept; it is the graph `concept_graph` returns, node for node and edge for edge in the
-    same order.
+    three integers. `graph()` makes the networkx graph (`part(keep).graph()` that of the
+    concepts kept); it is the graph `concept_graph` returns, node for node and edge for
+    edge in the same order.
     """
 
     nodes: list[str]  # concept IRIs ("_:id" for a blank node), sorted
@@ -181,6 +181,10 @@ class ConceptTable:
 
     def describe(self, index: int) -> str:
         return f"{self.labels[index]} ({self.kinds[index]})"
+
+    def by_rank(self, rank, indexes: Iterable[int]) -> list[int]:
+        """`indexes` from the highest `rank` (indexable by index) down; ties by label, then IRI."""
+        return sorted(indexes, key=lambda n: (-rank[n], _normal(self.labels[n]), self.nodes[n]))
 
     def adjacency(self, allowed: np.ndarray | None = None) -> sparse.csr_array:
         """The undirected network as a symmetric 0/1 matrix (a pair has one relation, so no entry
@@ -598,9 +602,6 @@ def summarize(table: ConceptTable, *, top: int = 10, shown_communities: int = 12
     found = sorted(found, key=lambda members: (-len(members), min(members)))
     member_of = {node: index for index, members in enumerate(found) for node in members}
 
-    def by_rank(nodes: Iterable[int]) -> list[int]:
-        return sorted(nodes, key=lambda n: (-rank[n], _normal(table.labels[n]), table.nodes[n]))
-
     bridges = [
         (head, code, tail)
         for head, tail, code in zip(heads, tails, codes, strict=True)
@@ -609,8 +610,8 @@ def summarize(table: ConceptTable, *, top: int = 10, shown_communities: int = 12
     bridges.sort(key=lambda bridge: -(rank[bridge[0]] + rank[bridge[2]]))
     degree = np.bincount(table.heads, minlength=len(table)) + np.bincount(table.tails, minlength=len(table))
     by_degree = sorted(range(len(table)), key=lambda n: (-degree[n], _normal(table.labels[n])))[:top]
-    ordered = [by_rank(members) for members in found[:shown_communities]]
-    central = by_rank(range(len(table)))[:top]
+    ordered = [table.by_rank(rank, members) for members in found[:shown_communities]]
+    central = table.by_rank(rank, range(len(table)))[:top]
     shown = {*central, *by_degree, *(n for members in ordered for n in members[:5])}
     shown.update(n for head, _, tail in bridges[:top] for n in (head, tail))
     nodes = table.nodes

@@ -28,7 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from .errors import ViewError
-from .network import ConceptTable, _normal, centrality, layout
+from .network import ConceptTable, centrality, layout
 
 # Above this many concepts the browser does no physics: positions come from Python.
 PHYSICS_LIMIT = 300
@@ -90,7 +90,7 @@ def select(
     rank = table.pagerank()
     kept = range(len(table))
     if max_nodes and len(table) > max_nodes:
-        kept = sorted(range(len(table)), key=lambda i: (-rank[i], _normal(table.labels[i]), table.nodes[i]))[:max_nodes]
+        kept = table.by_rank(rank, range(len(table)))[:max_nodes]
         cut = f"Showing the {max_nodes:,} most central of {len(table):,} concepts (by PageRank; see --max-nodes)."
         note = f"{note} {cut}" if note else cut
     graph = (table.part(kept) if len(kept) < len(table) else table).graph()
