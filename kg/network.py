@@ -31,7 +31,7 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice, pairwise
 from pathlib import Path
@@ -176,8 +176,7 @@ class ConceptTable:
 
     def find(self, text: str) -> int:
         """The index of the one concept `text` names (see `find_concept`)."""
-        label_of = dict(zip(self.nodes, self.labels, strict=True))
-        return bisect_left(self.nodes, _find(text, label_of, dict(zip(self.nodes, self.kinds, strict=True))))
+        return _index_of(text, self.nodes, self.labels, self.kinds)
 
     def describe(self, index: int) -> str:
         return f"{self.labels[index]} ({self.kinds[index]})"
@@ -294,51 +293,131 @@ def _least_values(store: ox.Store, predicate: str, subjects: dict | None = None)
     return least
 
 
+@dataclass
+class _Names:
+    """Every concept's term, IRI (or "_:id"), kind and label, in IRI order, and each term's place in it."""
+
+    terms: list
+    nodes: list[str]
+    kinds: list[str]
+    labels: list[str]
+    place: dict
+
+    @classmethod
+    def read(cls, store: ox.Store) -> _Names:
+        kind_of = _least_values(store, KG.kind)
+        label_of = _least_values(store, SKOS.prefLabel, kind_of)
+        terms = sorted(kind_of, key=_key)
+        nodes = [_key(term) for term in terms]
+        kinds = [kind_of[term] for term in terms]
+        labels = [label_of.get(term) or _local_name(node) for term, node in zip(terms, nodes, strict=True)]
+        # Keyed by the store's terms, which hash and compare by value: no string is made per relation.
+        return cls(terms, nodes, kinds, labels, {term: index for index, term in enumerate(terms)})
+
+    def find(self, text: str) -> int:
+        """The index of the one concept `text` names (see `find_concept`)."""
+        return _index_of(text, self.nodes, self.labels, self.kinds)
+
+
+class _Relations:
+    """Relations between concepts as they are read: (start, predicate, end) rows of integers."""
+
+    def __init__(self, place: dict) -> None:
+        self.place = place
+        self.predicates: dict[str, int] = {}
+        self.found = array("q")
+
+    def add(self, subject, predicate: str, value) -> None:
+        if predicate in _NOT_RELATIONS:
+            return
+        source, target = self.place.get(subject), self.place.get(value)
+        if source is not None and target is not None and source != target:
+            self.found.extend((source, self.predicates.setdefault(predicate, len(self.predicates)), target))
+
+    def table(self, nodes: list[str], kinds: list[str], labels: list[str]) -> ConceptTable:
+        """The table of `nodes` (indexed as the rows are) with one relation per pair of them."""
+        names = sorted(self.predicates)
+        rows = np.frombuffer(self.found, dtype=np.int64).reshape(-1, 3)
+        # Each row as one number that sorts as (start, predicate in alphabetical order, end) does.
+        ordinal = np.array([names.index(name) for name in sorted(self.predicates, key=self.predicates.get)])
+        width, count = max(len(nodes), 1), max(len(names), 1)
+        keys = np.unique((rows[:, 0] * count + ordinal.astype(np.int64)[rows[:, 1]]) * width + rows[:, 2])
+        del rows
+        rows = np.column_stack([keys // (count * width), keys // width % count, keys % width])
+        # The relation each predicate is, whether it points the other way, and how it ranks.
+        meaning = [_relation(name) for name in names]
+        relations = sorted({relation for relation, _ in meaning})
+        code = np.array([relations.index(relation) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
+        reverse = np.array([flip for _, flip in meaning], dtype=bool)[rows[:, 1]]
+        rank = np.array([_RELATION_RANK.get(relation, 9) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
+        heads = np.where(reverse, rows[:, 2], rows[:, 0])
+        tails = np.where(reverse, rows[:, 0], rows[:, 2])
+        # One relation per pair of concepts, whichever way it points: the best-ranked, and of
+        # those the first in (start, predicate, end) order; kept in that order.
+        pair = np.minimum(heads, tails) * width + np.maximum(heads, tails)
+        order = np.lexsort((np.arange(len(rows)), rank, pair))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = pair[order][1:] != pair[order][:-1]
+        chosen = np.sort(order[first])
+        return ConceptTable(nodes, kinds, labels, heads[chosen], tails[chosen], code[chosen], relations)
+
+
 def read_concepts(store: ox.Store) -> ConceptTable:
     """The concept network of a store as a `ConceptTable` (attributes: see the module docstring)."""
-    kind_of = _least_values(store, KG.kind)
-    label_of = _least_values(store, SKOS.prefLabel, kind_of)
-    nodes = sorted(kind_of, key=_key)
-    kinds = [kind_of[node] for node in nodes]
-    labels = [label_of.get(node) or _local_name(_key(node)) for node in nodes]
-    # Keyed by the store's terms, which hash and compare by value: no string is made per relation.
-    place = {node: index for index, node in enumerate(nodes)}
-    nodes = [_key(node) for node in nodes]
-    del kind_of, label_of
-    predicates: dict[str, int] = {}
-    found = array("q")
+    names = _Names.read(store)
+    found = _Relations(names.place)
     for (predicate,) in store.query(_PREDICATES_QUERY):
-        if predicate.value in _NOT_RELATIONS:
-            continue
-        number = predicates.setdefault(predicate.value, len(predicates))
-        for subject, value in store.query(_LINKS_QUERY.format(predicate=predicate.value)):
-            source, target = place.get(subject), place.get(value)
-            if source is not None and target is not None and source != target:
-                found.extend((source, number, target))
-    names = sorted(predicates)
-    rows = np.frombuffer(found, dtype=np.int64).reshape(-1, 3)
-    # Each row as one number that sorts as (start, predicate in alphabetical order, end) does.
-    alphabetical = np.array([names.index(name) for name in sorted(predicates, key=predicates.get)], dtype=np.int64)
-    width, count = max(len(nodes), 1), max(len(names), 1)
-    keys = np.unique((rows[:, 0] * count + alphabetical[rows[:, 1]]) * width + rows[:, 2])
-    del rows, found
-    rows = np.column_stack([keys // (count * width), keys // width % count, keys % width])
-    # The relation each predicate is, whether it points the other way, and how it ranks.
-    meaning = [_relation(name) for name in names]
-    relations = sorted({relation for relation, _ in meaning})
-    code = np.array([relations.index(relation) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
-    reverse = np.array([flip for _, flip in meaning], dtype=bool)[rows[:, 1]]
-    rank = np.array([_RELATION_RANK.get(relation, 9) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
-    heads = np.where(reverse, rows[:, 2], rows[:, 0])
-    tails = np.where(reverse, rows[:, 0], rows[:, 2])
-    # One relation per pair of concepts, whichever way it points: the best-ranked, and of
-    # those the first in (start, predicate, end) order; kept in that order.
-    pair = np.minimum(heads, tails) * width + np.maximum(heads, tails)
-    order = np.lexsort((np.arange(len(rows)), rank, pair))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = pair[order][1:] != pair[order][:-1]
-    chosen = np.sort(order[first])
-    return ConceptTable(nodes, kinds, labels, heads[chosen], tails[chosen], code[chosen], relations)
+        if predicate.value not in _NOT_RELATIONS:
+            for subject, value in store.query(_LINKS_QUERY.format(predicate=predicate.value)):
+                found.add(subject, predicate.value, value)
+    return found.table(names.nodes, names.kinds, names.labels)
+
+
+def read_neighbourhood(store: ox.Store, around: str, depth: int) -> tuple[ConceptTable, int, int]:
+    """The concepts at most `depth` relations from the one `around` names, and the relations
+    among them, as a table; the index of that concept in it; and how many concepts the store
+    has. The table is `read_concepts(store).part(table.within(center, depth))`, but only the
+    labels of the whole network are read, and the relations of the concepts reached.
+    EmptyNetwork when the store has no concept."""
+    names = _Names.read(store)
+    if not names.nodes:
+        raise EmptyNetwork("")
+    center = names.find(around)
+    if any(isinstance(term, ox.BlankNode) for term in names.terms):
+        # VALUES takes no blank node: find the neighbourhood in the whole network instead.
+        table = read_concepts(store)
+        kept = table.within(center, depth)
+        return table.part(kept), int(np.searchsorted(kept, center)), len(table)
+    reached, frontier = {center}, [center]
+    for _ in range(depth):
+        near: set[int] = set()
+        for subject, predicate, value in _links_of(store, [names.terms[i] for i in frontier], both_ways=True):
+            if predicate.value not in _NOT_RELATIONS:
+                ends = names.place.get(subject), names.place.get(value)
+                if None not in ends and ends[0] != ends[1]:
+                    near.update(ends)
+        frontier = sorted(near - reached)
+        reached.update(frontier)
+        if not frontier:
+            break
+    kept = sorted(reached)
+    found = _Relations({names.terms[i]: number for number, i in enumerate(kept)})
+    for subject, predicate, value in _links_of(store, [names.terms[i] for i in kept], both_ways=False):
+        found.add(subject, predicate.value, value)
+    table = found.table([names.nodes[i] for i in kept], [names.kinds[i] for i in kept], [names.labels[i] for i in kept])
+    return table, kept.index(center), len(names.nodes)
+
+
+def _links_of(store: ox.Store, terms: list, *, both_ways: bool) -> Iterator[tuple]:
+    """(subject, predicate, object) of the concept graph's links from `terms` (and to them, both_ways)."""
+    for begin in range(0, len(terms), _DETAILS_BATCH):
+        values = "VALUES ?x { " + " ".join(str(term) for term in terms[begin : begin + _DETAILS_BATCH]) + " }"
+        into = f"UNION {{ GRAPH {_GRAPH} {{ ?s ?p ?x }} BIND(?x AS ?o) }}" if both_ways else ""
+        query = (
+            f"SELECT ?s ?p ?o WHERE {{ {values} {{ GRAPH {_GRAPH} {{ ?x ?p ?o }} BIND(?x AS ?s) }} {into} "
+            "FILTER(!isLiteral(?o)) }"
+        )
+        yield from store.query(query)
 
 
 def concept_graph(store: ox.Store, *, details: bool = True) -> nx.DiGraph:
@@ -372,17 +451,31 @@ def add_details(store: ox.Store, graph: nx.DiGraph, nodes: Iterable[str]) -> Non
         attributes["url"] = attributes["url"] or next(filter(None, map(_web_url, attributes["sources"])), None)
 
 
+def _no_concepts(output: Path | str) -> EmptyNetwork:
+    return EmptyNetwork(
+        f"the store in {output}/ holds no concepts: its pages give none, or it was built before the concept "
+        f"layer existed (run `kg link -o {output}`)"
+    )
+
+
 def load_concepts(output: Path | str) -> ConceptTable:
     """The concept network of a build folder's store as a table; EmptyNetwork when it has no concept."""
     from .store import open_store
 
     table = read_concepts(open_store(output))
     if not len(table):
-        raise EmptyNetwork(
-            f"the store in {output}/ holds no concepts: its pages give none, or it was built before the concept "
-            f"layer existed (run `kg link -o {output}`)"
-        )
+        raise _no_concepts(output)
     return table
+
+
+def load_neighbourhood(output: Path | str, around: str, depth: int) -> tuple[ConceptTable, int, int]:
+    """`read_neighbourhood` of a build folder's store; EmptyNetwork when it has no concept."""
+    from .store import open_store
+
+    try:
+        return read_neighbourhood(open_store(output), around, depth)
+    except EmptyNetwork:
+        raise _no_concepts(output) from None
 
 
 def load_network(output: Path | str, *, details: bool = True) -> nx.DiGraph:
@@ -414,6 +507,12 @@ def find_concept(graph: nx.DiGraph, text: str) -> str:
     Raises AmbiguousConcept listing the candidates, or UnknownConcept listing the closest labels.
     """
     return _find(text, dict(graph.nodes(data="label")), dict(graph.nodes(data="kind")))
+
+
+def _index_of(text: str, nodes: list[str], labels: list[str], kinds: list[str]) -> int:
+    """The index in `nodes` (sorted) of the one concept `text` names (see `find_concept`)."""
+    label_of = dict(zip(nodes, labels, strict=True))
+    return bisect_left(nodes, _find(text, label_of, dict(zip(nodes, kinds, strict=True))))
 
 
 def _find(text: str, label_of: dict[str, str], kind_of: dict[str, str]) -> str:

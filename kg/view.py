@@ -219,14 +219,19 @@ def write_view(
     max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> ViewResult:
     """Write the page for a build folder's network (default: OUTPUT/graph.html), atomically."""
-    from .network import add_details, load_concepts
+    from .network import add_details, load_concepts, load_neighbourhood
     from .store import open_store
 
     output = Path(output)
-    # The whole network is read as a table, without texts; only the concepts drawn become
-    # a networkx graph and get their texts.
-    table = load_concepts(output)
-    total = len(table)
+    # The network is read as a table, without texts: the whole of it, or around a concept
+    # only the labels of the whole and the relations of the neighbourhood. Only the
+    # concepts drawn become a networkx graph and get their texts.
+    if around is None:
+        table = load_concepts(output)
+        total = len(table)
+    else:
+        table, center, total = load_neighbourhood(output, around, depth)
+        around = table.nodes[center]
     shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes)
     add_details(open_store(output), shown, shown.nodes)
     page = render(shown, title=f"Concept network of {output.resolve().name}/", note=note, rank=rank)

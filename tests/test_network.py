@@ -50,6 +50,7 @@ from kg.network import (
     layout,
     load_network,
     read_concepts,
+    read_neighbourhood,
     summarize,
 )
 from kg.store import open_store
@@ -124,6 +125,8 @@ def test_a_blank_node_concept_gets_empty_texts_and_exports(tmp_path):
     buffer = io.BytesIO()
     export(open_store(output), "graphml", buffer)
     assert b"Blank" in buffer.getvalue()
+    part, index, total = read_neighbourhood(open_store(output), "A", 1)  # VALUES takes no blank node
+    assert (part.nodes, index, total) == ([a.value], 0, 2)
 
 
 def test_a_hierarchical_relation_wins_over_related_on_the_same_pair(tmp_path):
@@ -275,6 +278,22 @@ def test_the_table_finds_a_neighbourhood_and_cuts_to_the_most_central(small):
     top, note, rank = select(table, max_nodes=3)
     assert len(top) == 3 and P2P_CHANNELS in top and ORPHAN not in top
     assert note == "Showing the 3 most central of 12 concepts (by PageRank; see --max-nodes)."
+
+
+def test_a_neighbourhood_read_from_the_store_is_that_part_of_the_whole_table(tmp_path, small):
+    # kg view --around reads only the labels of the whole network and the relations near the concept.
+    for output in (small, write_store(tmp_path / "big", synthetic(400))):
+        store = open_store(output)
+        table = read_concepts(store)
+        for center in range(0, len(table), max(1, len(table) // 12)):
+            for depth in (1, 2, 3):
+                kept = table.within(center, depth)
+                part, index, total = read_neighbourhood(store, table.nodes[center], depth)
+                assert (part.nodes[index], total) == (table.nodes[center], len(table))
+                expected = table.part(kept).graph()
+                assert list(part.graph().nodes(data=True)) == list(expected.nodes(data=True))
+                assert list(part.graph().edges(data=True)) == list(expected.edges(data=True))
+    assert 1 < len(kept) < len(table)
 
 
 def test_the_table_is_the_network_and_ranks_it_as_networkx_does(tmp_path):
