@@ -314,10 +314,6 @@ class _Names:
         # Keyed by the store's terms, which hash and compare by value: no string is made per relation.
         return cls(terms, nodes, kinds, labels, {term: index for index, term in enumerate(terms)})
 
-    def find(self, text: str) -> int:
-        """The index of the one concept `text` names (see `find_concept`)."""
-        return _index_of(text, self.nodes, self.labels, self.kinds)
-
 
 class _Relations:
     """Relations between concepts as they are read: (start, predicate, end) rows of integers."""
@@ -382,7 +378,7 @@ def read_neighbourhood(store: ox.Store, around: str, depth: int) -> tuple[Concep
     names = _Names.read(store)
     if not names.nodes:
         raise EmptyNetwork("")
-    center = names.find(around)
+    center = _index_of(around, names.nodes, names.labels, names.kinds)
     if any(isinstance(term, ox.BlankNode) for term in names.terms):
         # VALUES takes no blank node: find the neighbourhood in the whole network instead.
         table = read_concepts(store)
@@ -742,8 +738,6 @@ def layout(graph: nx.Graph, *, seed: int = 0, spacing: float = 60.0) -> dict[str
     thousand nodes); laying out Louvain communities separately costs the sum of
     their squares, and keeps each community together on the page.
     """
-    import numpy as np
-
     undirected = nx.Graph(graph)
     if undirected.number_of_nodes() == 0:
         return {}
@@ -797,7 +791,6 @@ def _separate(centers, radii, seed: int, rounds: int = 200):
     (a k-d tree finds them): a page cut to the 2,000 most central concepts of a large store
     can have a thousand pieces, and every pair of them would be a million per round.
     """
-    import numpy as np
     from scipy.spatial import cKDTree
 
     rng = np.random.default_rng(seed)
