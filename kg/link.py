@@ -211,13 +211,24 @@ def clear_derived(store: ox.Store) -> None:
 
 def clear_graph(store: ox.Store, graph: str, batch: int = CLEAR_BATCH) -> None:
     """Remove a graph `batch` quads at a time: one transaction for a whole concept layer
-    holds every removal in memory, and is slower than several."""
+    holds every removal in memory, and is slower than several.
+
+    A removal is written to the store's in-memory write buffers (one per index), which
+    stay full until they are flushed to disk: at 100,000 pages clearing the rules' scratch
+    graph grew the build by 370 MB, held through the export. So after removing anything,
+    the buffers are flushed and the memory handed back.
+    """
+    removed = False
     while store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
         store.update(
             f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
             f"WHERE {{ SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {batch} }}"
         )
+        removed = True
     store.update(f"DROP SILENT GRAPH <{graph}>")
+    if removed:
+        store.flush()
+        release_memory()
 
 
 def _run_step(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str], triples_file: Path) -> None:
