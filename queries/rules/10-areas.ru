@@ -10,10 +10,15 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
+# One member outside the page's document is enough (EXISTS stops at the first): comparing
+# the documents of every member reads each member's IRI from the store (10,000 pages:
+# 1.7 s, against 0.23 s).
 CONSTRUCT { ?page a skos:Concept ; kg:kind "area" }
 WHERE {
   GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member }
   GRAPH kgg:provenance { ?page a prov:Entity }
-  GRAPH ?page { ?page ?member ?part }
-  FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
+  FILTER EXISTS {
+    GRAPH ?page { ?page ?member ?part }
+    FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
+  }
 }

@@ -17,10 +17,16 @@ WHERE {
   FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?area), "#"), "#"))
 }
 
+# Each member once (DISTINCT), then its kind: a member listed by many areas had its IRI
+# read and matched once per area (10,000 pages: 0.82 s, against 0.30 s).
 CONSTRUCT { ?part a skos:Concept ; kg:kind ?kind }
 WHERE {
-  GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?part }
-  MINUS { GRAPH kgg:concepts { ?part kg:kind "area" } }
+  {
+    SELECT DISTINCT ?part WHERE {
+      GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?part }
+      MINUS { GRAPH kgg:concepts { ?part kg:kind "area" } }
+    }
+  }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:termIriPattern ?termIriPattern } }
   BIND(COALESCE(IF(REGEX(STR(?part), ?termIriPattern), "term", "definition"), "definition") AS ?kind)
 }

@@ -12,11 +12,17 @@ PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 PREFIX xsd:    <http://www.w3.org/2001/XMLSchema#>
 
+# Each trail item once (DISTINCT), then compared with the concepts: every page's trail
+# names the same few index pages.
 CONSTRUCT { ?item a skos:Concept ; kg:kind "page" }
 WHERE {
-  GRAPH kgg:provenance { ?page a prov:Entity }
-  GRAPH ?page { ?page schema:breadcrumb/schema:itemListElement/schema:item ?item }
-  FILTER(isIRI(?item))
+  {
+    SELECT DISTINCT ?item WHERE {
+      GRAPH kgg:provenance { ?page a prov:Entity }
+      GRAPH ?page { ?page schema:breadcrumb/schema:itemListElement/schema:item ?item }
+      FILTER(isIRI(?item))
+    }
+  }
   MINUS { GRAPH kgg:concepts { ?item kg:kind ?known } }
 }
 
