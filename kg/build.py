@@ -461,7 +461,7 @@ def build(
             clear_derived(stage.store)  # the live store's layer, if it started from that
             write_pages_token(stage.store, settings)
             stage.snapshot_pages()
-            run_rules(stage.store, rules, announce)
+            run_rules(stage.store, rules, announce, jobs)
             written, report.nodes = write_exports(stage, rules_sha, announce, jobs)
             report.exports += [str(output / filename) for filename in written]
             stage.commit()

@@ -411,9 +411,12 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     "file switches it off), the others run in file-name order among them.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the rules in the order they run, and stop.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1), help="Rule steps run at once, and export workers (default: up to 2)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Say which rule runs as it starts; then how long each took.")
 @user_errors
-def link_command(output, skip, rules_dir, list_only, verbose):
+def link_command(output, skip, rules_dir, list_only, jobs, verbose):
     """Derive the concept layer again from the pages in the store, with the rules of queries/rules/.
 
     \b
@@ -429,7 +432,7 @@ def link_command(output, skip, rules_dir, list_only, verbose):
             click.echo(f"{rule.filename:28} {rule.title}")
         return
     announce = (lambda stage: click.echo(stage, err=True)) if verbose else None
-    report = relink(output, rules_dir=rules_dir, skip=skip, announce=announce)
+    report = relink(output, rules_dir=rules_dir, skip=skip, announce=announce, jobs=jobs)
     if verbose:
         for filename, seconds in report.timings:
             click.echo(f"{filename:28} {seconds * 1000:8.1f} ms", err=True)

@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent import futures
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -54,6 +56,8 @@ CLEAR_BATCH = 50_000
 _NUMBER_PREFIX = re.compile(r"^\d+-")
 _CONSTRUCT_LINE = re.compile(r"^CONSTRUCT\b", re.IGNORECASE)
 _INTO_LINE = re.compile(r"^#\s*into:\s*(.*?)\s*$")
+_AFTER_LINE = re.compile(r"^#\s*after:\s*(.*?)\s*$")
+_STEP_NAME = re.compile(r"^step\s+(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class Step:
 
     text: str
     graph: str | None
+    # From an `# after:` line above it: the steps of its file ("step 1") and the rules it
+    # waits for. None: it waits for the step before it in its file.
+    after: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,17 @@ class Rule:
     def title(self) -> str:
         return " ".join(self.header.get("title", [self.name]))
 
+    @property
+    def after(self) -> tuple[str, ...] | None:
+        """The rules named by the header's `# after:` line; None without one (the rule then
+        waits for every rule before it, and every rule after it waits for it)."""
+        lines = self.header.get("after")
+        return None if lines is None else _names(" ".join(lines))
+
+    def names(self) -> tuple[str, str]:
+        """What `# after:` and --skip may call it: 80-related or related."""
+        return self.filename.removesuffix(RULE_SUFFIX), self.name
+
     def steps(self) -> list[Step]:
         """The file's requests in order: one per line that starts with CONSTRUCT, each with the
         comment lines right above it and the file's PREFIX lines; else the whole file as an update."""
@@ -106,8 +124,33 @@ class Rule:
         for begin, start, end in zip(begins, starts, [*begins[1:], len(lines)], strict=True):
             blanks = [""] * (begin - len(prologue))
             text = "\n".join([*prologue, *blanks, *lines[begin:end]]) + "\n"
-            steps.append(Step(text, self._target(lines, begin, start)))
+            steps.append(
+                Step(text, self._target(lines, begin, start), self._step_after(lines, begin, start, len(steps)))
+            )
         return steps
+
+    def _step_after(self, lines: list[str], begin: int, start: int, index: int) -> tuple[str, ...] | None:
+        """The names on an `# after:` line among lines[begin:start] (the comments of step `index`, from 0)."""
+        for number in range(begin, start):
+            if (after := _AFTER_LINE.match(lines[number])) is not None and number >= self._header_end():
+                names = _names(after.group(1))
+                for name in names:
+                    step = _STEP_NAME.match(name)
+                    if step is not None and not 1 <= int(step.group(1)) <= index:
+                        raise RuleError(
+                            f"{self.origin}: line {number + 1}: '# after: {name}' names no step before this one"
+                            f" (this is step {index + 1})"
+                        )
+                return names
+        return None
+
+    def _header_end(self) -> int:
+        """The number of the file's first line that is neither a comment nor blank: the
+        lines before it are the header, which `parse_header` reads."""
+        for number, line in enumerate(self.text.splitlines()):
+            if line.strip() and not line.startswith("#"):
+                return number
+        return len(self.text.splitlines())
 
     def _target(self, lines: list[str], begin: int, start: int) -> str:
         """The graph named by a `# into:` line among lines[begin:start]; the concept graph without one."""
@@ -163,9 +206,26 @@ def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> li
         for rule in rules
         if rule.name not in skipped and rule.filename.removesuffix(RULE_SUFFIX) not in skipped and rule.text.strip()
     ]
-    for rule in chosen:
-        rule.steps()  # a bad '# into:' fails before the store is touched
+    _check_after(rules)  # a bad '# into:' or '# after:' fails before the store is touched
     return chosen
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _check_after(rules: list[Rule]) -> None:
+    """Every rule an `# after:` line names runs before the rule that names it."""
+    seen: set[str] = set()
+    known = {name for rule in rules for name in rule.names()}
+    for rule in rules:
+        named = [*(rule.after or ()), *(name for step in rule.steps() for name in step.after or ())]
+        for name in named:
+            if _STEP_NAME.match(name) or name in seen:
+                continue
+            where = "runs later" if name in known and name not in rule.names() else "is not a rule before it"
+            raise RuleError(f"{rule.origin}: '# after: {name}': {name} {where}; a rule waits only for rules before it")
+        seen.update(rule.names())
 
 
 def rules_digest(rules: list[Rule]) -> str:
@@ -176,31 +236,146 @@ def rules_digest(rules: list[Rule]) -> str:
     return hasher.hexdigest()
 
 
-def derive(store: ox.Store, *, rules_dir: Path | None = None, skip: Iterable[str] = ()) -> dict[str, int]:
-    """Clear the concept graph, run the rules in order, and return what they made (see `count`)."""
-    return run_rules(store, load_rules(rules_dir, skip=skip)).counts
+def derive(
+    store: ox.Store, *, rules_dir: Path | None = None, skip: Iterable[str] = (), jobs: int | None = None
+) -> dict[str, int]:
+    """Clear the concept graph, run the rules (see `run_rules`), and return what they made (see `count`)."""
+    return run_rules(store, load_rules(rules_dir, skip=skip), jobs=jobs).counts
 
 
-def run_rules(store: ox.Store, rules: list[Rule], announce: Callable[[str], None] | None = None) -> LinkReport:
-    """Clear the derived graphs and run `rules` in order; `announce` hears of each rule as it starts."""
+def run_rules(
+    store: ox.Store,
+    rules: list[Rule],
+    announce: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    *,
+    prefer_last: bool = False,
+) -> LinkReport:
+    """Clear the derived graphs and run `rules`; `announce` hears of each rule as it starts.
+
+    Up to `jobs` steps run at once (default: one per core, at most two), each as soon as
+    the steps it waits for (see `plan`) are done; among the steps ready to run, the first
+    in file order goes first (with `prefer_last`, the last: a different order the same
+    plan allows, which must make the same layer). With one job the steps run in file order.
+    """
+    from .workers import default_jobs
+
     report = LinkReport()
     started = time.perf_counter()
     clear_derived(store)
     try:
         with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
-            triples_file = Path(workdir) / "triples.nt"
-            for number, rule in enumerate(rules, 1):
-                if announce:
-                    announce(f"concept rules: {rule.filename.removesuffix(RULE_SUFFIX)} ({number} of {len(rules)})")
-                began = time.perf_counter()
-                for step in rule.steps():
-                    _run_step(store, rule, step, single_settings(store), triples_file)
-                report.timings.append((rule.filename, time.perf_counter() - began))
+            spans = _run_plan(store, plan(rules), Path(workdir), announce, jobs or default_jobs(), prefer_last)
     finally:
         clear_graph(store, SCRATCH_GRAPH)
+    report.timings = [(rule.filename, spans[rule.filename][1] - spans[rule.filename][0]) for rule in rules]
     report.counts = count(store)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step of a rule, with the steps (indexes into the plan) it must wait for."""
+
+    rule: Rule
+    number: int  # its place in its rule, from 0
+    step: Step
+    needs: frozenset[int]
+
+
+def plan(rules: list[Rule]) -> list[PlannedStep]:
+    """Every step of `rules` in file order, each with the steps it waits for.
+
+    A rule without an `# after:` line waits for every step before it, and every later rule
+    waits for it: the rules run as if one after the other. A rule with one waits for the
+    rules it names (those left out by --skip count as done) and for the last rule before
+    it without one. Within a rule, a step waits for the step before it, or for the steps
+    and rules an `# after:` line in its own comments names.
+    """
+    planned: list[PlannedStep] = []
+    steps_of: dict[str, range] = {}
+    everything_before_last_barrier: frozenset[int] = frozenset()
+    for rule in rules:
+        first = len(planned)
+        if rule.after is None:
+            rule_needs = frozenset(range(first))
+        else:
+            rule_needs = everything_before_last_barrier.union(*(steps_of.get(name, ()) for name in rule.after))
+        for number, step in enumerate(rule.steps()):
+            needs = set(rule_needs)
+            if step.after is None:
+                needs.update([first + number - 1] if number else [])
+            for name in step.after or ():
+                if (match := _STEP_NAME.match(name)) is not None:
+                    needs.add(first + int(match.group(1)) - 1)
+                else:
+                    needs.update(steps_of.get(name, ()))
+            planned.append(PlannedStep(rule, number, step, frozenset(needs)))
+        for name in rule.names():
+            steps_of[name] = range(first, len(planned))
+        if rule.after is None:
+            everything_before_last_barrier = frozenset(range(len(planned)))
+    return planned
+
+
+def _run_plan(
+    store: ox.Store,
+    planned: list[PlannedStep],
+    workdir: Path,
+    announce: Callable[[str], None] | None,
+    jobs: int,
+    prefer_last: bool,
+) -> dict[str, list[float]]:
+    """Run the planned steps on `jobs` threads (Oxigraph evaluates a query without holding
+    Python's lock, so two queries use two cores); return each rule's first start and last end.
+
+    Each query reads the store as it was when it started; the loads of what the steps made
+    take turns. After a failure no step starts, the running ones finish, and the first
+    failure is raised.
+    """
+    order = list(dict.fromkeys(item.rule.filename for item in planned))
+    spans: dict[str, list[float]] = {}
+    loading = threading.Lock()
+
+    def run(index: int) -> None:
+        item = planned[index]
+        began = time.perf_counter()
+        _run_step(store, item.rule, item.step, single_settings(store), workdir / f"step-{index}.nt", loading)
+        span = spans.setdefault(item.rule.filename, [began, began])
+        span[0], span[1] = min(span[0], began), time.perf_counter()
+
+    # Of the steps ready, the first in file order goes first (the last, with prefer_last);
+    # with more than one job, those with the longest chain of steps waiting on them go
+    # before the others, so that the plan's critical path is not held up by steps nothing
+    # waits for.
+    chain = [1] * len(planned)
+    for index in reversed(range(len(planned)) if jobs > 1 else ()):
+        for need in planned[index].needs:
+            chain[need] = max(chain[need], chain[index] + 1)
+    pending = sorted(range(len(planned)), key=lambda index: (-chain[index], -index if prefer_last else index))
+    done: set[int] = set()
+    running: dict[futures.Future, int] = {}
+    failure: BaseException | None = None
+    with futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="kg-rule") as pool:
+        while running or (pending and failure is None):
+            if failure is None:
+                ready = [index for index in pending if planned[index].needs <= done]
+                for index in ready[: jobs - len(running)]:
+                    item = planned[index]
+                    if announce and item.number == 0:
+                        name = item.rule.filename.removesuffix(RULE_SUFFIX)
+                        announce(f"concept rules: {name} ({order.index(item.rule.filename) + 1} of {len(order)})")
+                    pending.remove(index)
+                    running[pool.submit(run, index)] = index
+            finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+            for future in finished:
+                done.add(running.pop(future))
+                if future.exception() is not None and failure is None:
+                    failure = future.exception()
+    if failure is not None:
+        raise failure
+    return spans
 
 
 def clear_derived(store: ox.Store) -> None:
@@ -231,22 +406,34 @@ def clear_graph(store: ox.Store, graph: str, batch: int = CLEAR_BATCH) -> None:
         release_memory()
 
 
-def _run_step(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str], triples_file: Path) -> None:
-    """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads.
+def _run_step(
+    store: ox.Store,
+    rule: Rule,
+    step: Step,
+    settings: dict[str, str],
+    triples_file: Path,
+    writing: threading.Lock | None = None,
+) -> None:
+    """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads,
+    made while holding `writing` if given (an update writes while it holds it).
 
     The file, loaded in pieces, keeps memory flat however many triples a rule makes.
     """
     text = with_settings(step.text, settings)
+    writing = writing or threading.Lock()
     try:
         if step.graph is None:
-            store.update(text, prefixes=QUERY_PREFIXES)
+            with writing:
+                store.update(text, prefixes=QUERY_PREFIXES)
             return
         store.query(text, prefixes=QUERY_PREFIXES).serialize(triples_file, format=ox.RdfFormat.N_TRIPLES)
         size, graph = triples_file.stat().st_size, ox.NamedNode(step.graph)
-        if size > BULK_LOAD_FROM_BYTES:
-            bulk_load_file(store, triples_file, ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-        elif size:
-            store.load(path=triples_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+        with writing:
+            if size > BULK_LOAD_FROM_BYTES:
+                bulk_load_file(store, triples_file, ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            elif size:
+                store.load(path=triples_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+        triples_file.unlink(missing_ok=True)
     except SyntaxError as exc:
         raise RuleError(f"{rule.origin}: {syntax_error(exc, text)}") from None
     except OSError as exc:
@@ -309,6 +496,7 @@ def relink(
     rules_dir: Path | None = None,
     skip: Iterable[str] = (),
     announce: Callable[[str], None] | None = None,
+    jobs: int | None = None,
 ) -> LinkReport:
     """Derive the concept layer again for a build folder, atomically like a build.
 
@@ -324,9 +512,9 @@ def relink(
     rules = load_rules(rules_dir, skip=skip)  # bad names fail before the store is touched
     open_store(output)  # fails with a hint when the folder holds no build; closed again at once
     with staging(output, from_live=True) as stage:
-        report = run_rules(stage.store, rules, announce)
+        report = run_rules(stage.store, rules, announce, jobs)
         # Recorded with these rules: rules other than the build's make the next build derive again.
-        write_exports(stage, rules_digest(rules), announce)
+        write_exports(stage, rules_digest(rules), announce, jobs)
         stage.commit()
     return report
 
@@ -336,11 +524,13 @@ __all__ = [
     "PROVENANCE_GRAPH",
     "SCRATCH_GRAPH",
     "LinkReport",
+    "PlannedStep",
     "Rule",
     "Step",
     "clear_derived",
     "derive",
     "load_rules",
+    "plan",
     "relink",
     "rules_digest",
     "run_rules",

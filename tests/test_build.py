@@ -160,10 +160,11 @@ def test_a_large_build_says_which_stage_it_is_in(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     rules = [rule.filename.removesuffix(".ru") for rule in load_rules()]
     stages = [line for line in done.stderr.splitlines() if line.startswith(("concept rules:", "writing "))]
-    assert stages == [
-        *(f"concept rules: {name} ({number} of {len(rules)})" for number, name in enumerate(rules, 1)),
-        "writing graph.ttl",
-    ]
+    # Each rule once, with its place; two may run side by side, so not always in file order.
+    assert sorted(stages[:-1]) == sorted(
+        f"concept rules: {name} ({n} of {len(rules)})" for n, name in enumerate(rules, 1)
+    )
+    assert stages[-1] == "writing graph.ttl"
     lines = done.stderr.splitlines()
     assert lines.index("writing graph.ttl") < next(i for i, line in enumerate(lines) if " pages (" in line)
 

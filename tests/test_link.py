@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from kg import BuildConfig, build
 from kg.cli import main
 from kg.errors import RuleError
-from kg.link import SCRATCH_GRAPH, derive, load_rules, shipped_rules_folder
-from kg.namespaces import CONCEPTS_GRAPH
+from kg.link import SCRATCH_GRAPH, Rule, derive, load_rules, plan, run_rules, shipped_rules_folder
+from kg.namespaces import CONCEPTS_GRAPH, SKOS, STATISTICS_GRAPH
 from kg.query import parse_header
 from kg.store import bulk_load_file, open_store
 
@@ -275,8 +275,14 @@ def test_kg_link_verbose_says_which_rule_runs_and_how_long_each_took(seeds_build
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     names = [rule.filename.removesuffix(".ru") for rule in load_rules()]
+    # Each rule once, with its place among the rules; two may start side by side, so a
+    # rule may be announced before one listed above it.
     started = [line for line in lines if line.startswith("concept rules:")]
-    assert started == [f"concept rules: {name} ({n} of {len(names)})" for n, name in enumerate(names, 1)]
+    assert sorted(started) == sorted(f"concept rules: {name} ({n} of {len(names)})" for n, name in enumerate(names, 1))
+    assert (
+        started[0] == "concept rules: 00-settings (1 of 14)"
+        and started[-1] == "concept rules: 95-statistics (14 of 14)"
+    )
     assert lines.index("writing graph.ttl") > lines.index(started[-1])
     timed = [line.split()[0] for line in lines if line.endswith(" ms")]
     assert timed == [f"{name}.ru" for name in names]
@@ -352,3 +358,127 @@ def test_a_rule_s_triples_load_in_pieces_cut_at_line_ends(tmp_path: Path):
         assert len(store) == 500
         says = ox.Literal('line 7\nwith an escaped newline, "quotes" and é')
         assert ox.Quad(ox.NamedNode("urn:x:7"), ox.NamedNode("urn:x:says"), says, graph) in store
+
+
+# ---------------------------------------------------------------------------- steps side by side
+
+
+def layer(store: ox.Store) -> set[ox.Quad]:
+    """What the rules wrote: the concept and statistics graphs."""
+    return {
+        quad
+        for graph in (CONCEPTS_GRAPH, STATISTICS_GRAPH)
+        for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    }
+
+
+def derived(pages: ox.Store, rules: list[Rule], jobs: int, prefer_last: bool = False) -> set[ox.Quad]:
+    store = copy_of(pages)
+    run_rules(store, rules, jobs=jobs, prefer_last=prefer_last)
+    return layer(store)
+
+
+def rules_with(folder: Path, filename: str, old: str, new: str) -> Path:
+    """A rules folder holding the shipped `filename` with `old` replaced by `new`."""
+    text = shipped_rules_folder().joinpath(filename).read_text(encoding="utf-8")
+    assert old in text, old
+    folder.mkdir(exist_ok=True)
+    (folder / filename).write_text(text.replace(old, new), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("corpus", ["example", "seeds"])
+def test_the_rules_make_the_same_layer_in_every_order_their_plan_allows(corpus, request):
+    # One step at a time in file order is how the rule files read; two at a time, and the
+    # last ready step first, are orders their `# after:` lines allow. No triple may differ.
+    pages = (
+        request.getfixturevalue("example_store")
+        if corpus == "example"
+        else open_store(request.getfixturevalue("seeds_build"))
+    )
+    rules = load_rules()
+    expected = derived(pages, rules, jobs=1)
+    made = {quad.predicate.value for quad in expected}
+    assert {
+        str(SKOS[name]) for name in ("broader", "narrower", "related", "prefLabel", "definition", "inScheme")
+    } <= made
+    for jobs, prefer_last in ((1, True), (2, False), (2, True)):
+        assert derived(pages, rules, jobs, prefer_last) == expected, (jobs, prefer_last)
+
+
+def test_a_rule_that_does_not_wait_for_what_it_reads_is_caught(seeds_build: Path, tmp_path: Path):
+    # The test above has teeth: label containment reads the labels rule 40 makes. Told to
+    # wait only for the facets and schemes, it runs before the labels exist when the last
+    # ready step goes first, and its broader link (multi-party state channels, state channels)
+    # is missing.
+    early = rules_with(
+        tmp_path / "early",
+        "70-label-containment.ru",
+        "# after: 40-labels, 50-schemes",
+        "# after: 35-facets, 50-schemes",
+    )
+    rules, pages = load_rules(early), open_store(seeds_build)
+    missing = derived(pages, rules, jobs=1) - derived(pages, rules, jobs=1, prefer_last=True)
+    assert (
+        ox.Quad(
+            ox.NamedNode(MULTI_PARTY),
+            ox.NamedNode(str(SKOS.broader)),
+            ox.NamedNode(STATE_CHANNELS),
+            ox.NamedNode(CONCEPTS_GRAPH),
+        )
+        in missing
+    )
+
+
+def test_a_rule_without_an_after_line_runs_alone_between_the_others(tmp_path: Path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "42-mine.ru").write_text("# title: Mine\nCONSTRUCT { ?s ?p ?o }\nWHERE { GRAPH <urn:x> { ?s ?p ?o } }\n")
+    rules = load_rules(mine)
+    steps = plan(rules)
+    names = [item.rule.filename for item in steps]
+    mine_at = names.index("42-mine.ru")
+    # It waits for every step before it (40-labels waited only for the facets) ...
+    assert steps[mine_at].needs == frozenset(range(mine_at))
+
+    # ... and every later step waits for it, directly or through the steps it waits for.
+    def waits_for(index: int) -> set[int]:
+        found, todo = set(), list(steps[index].needs)
+        while todo:
+            if (need := todo.pop()) not in found:
+                found.add(need)
+                todo.extend(steps[need].needs)
+        return found
+
+    assert all(mine_at in waits_for(index) for index in range(mine_at + 1, len(steps)))
+    # Among the shipped rules alone, 45-definitions may run beside 40-labels: neither waits
+    # for the other.
+    steps = plan(load_rules())
+    names = [item.rule.filename for item in steps]
+    labels, definitions = names.index("40-labels.ru"), names.index("45-definitions.ru")
+    assert labels not in waits_for(definitions) and definitions not in waits_for(labels)
+
+
+def test_an_after_line_names_rules_before_it(tmp_path: Path):
+    later = rules_with(
+        tmp_path / "later", "40-labels.ru", "# after: 35-facets", "# after: 35-facets, 70-label-containment"
+    )
+    with pytest.raises(
+        RuleError, match=r"40-labels.ru: '# after: 70-label-containment': 70-label-containment runs later"
+    ):
+        load_rules(later)
+    typo = rules_with(tmp_path / "typo", "40-labels.ru", "# after: 35-facets", "# after: 35-facet")
+    with pytest.raises(RuleError, match=r"'# after: 35-facet': 35-facet is not a rule before it"):
+        load_rules(typo)
+    step = rules_with(
+        tmp_path / "step",
+        "80-related.ru",
+        "# after: step 1, 70-label-containment\nCONSTRUCT {\n",
+        "# after: step 2\nCONSTRUCT {\n",
+    )
+    with pytest.raises(
+        RuleError, match=r"80-related.ru: line \d+: '# after: step 2' names no step before this one \(this is step 2\)"
+    ):
+        load_rules(step)
+    # A rule left out counts as done: the rules waiting for it still run.
+    assert "70-label-containment.ru" in [rule.filename for rule in load_rules(skip=["labels"])]

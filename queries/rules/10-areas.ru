@@ -4,6 +4,7 @@
 # why: An area page is a collection: the page itself is the concept, and the things it
 #   lists are its definitions. Only members outside the page's own document count, so a
 #   page that lists its own sections (WebPageElement nodes, #fragments) is not an area.
+# after: 00-settings
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>

@@ -4,6 +4,7 @@
 #   the settings' term pattern, and "definition" otherwise.
 # why: This is the link the knowledge graph exists for: which definitions an area is made
 #   of. An area listed by another area stays an area (and becomes its narrower concept).
+# after: 10-areas
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>

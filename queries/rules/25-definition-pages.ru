@@ -4,6 +4,7 @@
 #   schema:mainEntity, a thing of a definition type of the settings (schema:DefinedTerm).
 # why: A definition can have a page of its own that no area in the corpus lists; it is
 #   still a definition (the orphans query finds these), not an unclassified page.
+# after: 20-members
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>

@@ -4,6 +4,7 @@
 #   broader Home); trail items that are nothing else become concepts of kind "page".
 # why: The trail is the site's own statement of where a page sits. It ties every area to
 #   the site's area index and home page, so the concept layer is one tree per site.
+# after: 00-settings
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>
@@ -14,6 +15,7 @@ PREFIX xsd:    <http://www.w3.org/2001/XMLSchema#>
 
 # Each trail item once (DISTINCT), then compared with the concepts: every page's trail
 # names the same few index pages.
+# after: 25-definition-pages
 CONSTRUCT { ?item a skos:Concept ; kg:kind "page" }
 WHERE {
   {
@@ -26,6 +28,7 @@ WHERE {
   MINUS { GRAPH kgg:concepts { ?item kg:kind ?known } }
 }
 
+# after: 00-settings
 CONSTRUCT { ?item skos:broader ?above }
 WHERE {
   GRAPH kgg:provenance { ?page a prov:Entity }

@@ -6,6 +6,7 @@
 #   in lower case with runs of other characters as "-" (#facet-risk), so it is stable.
 # why: An area page answers the same questions for every area (its Action, Architecture,
 #   Risk...). As facets they can be compared across areas and asked for by name.
+# after: 30-breadcrumbs
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>

@@ -7,6 +7,7 @@
 #   its label whatever the case (an index lookup; comparing LCASE of every label is a scan).
 # why: SKOS allows one preferred label per concept, and a definition's own page is the
 #   authority on its title; an area's listing of it is a copy.
+# after: 35-facets
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>

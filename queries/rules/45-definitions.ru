@@ -4,6 +4,7 @@
 #   the settings' definition boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
 # why: The description is what a glossary says a term means, but sites decorate it. The
 #   concept layer holds the clean text; the raw description stays in the page graph.
+# after: 35-facets
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>

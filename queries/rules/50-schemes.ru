@@ -6,6 +6,7 @@
 # why: Two glossaries can use the same words for different things. Keeping each site's
 #   concepts in their own scheme lets the other rules (label containment) stay inside one
 #   vocabulary, and lets a SKOS tool show each site as one thesaurus.
+# after: 35-facets
 
 PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>

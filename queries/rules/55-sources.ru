@@ -4,6 +4,7 @@
 # why: A concept merges what several pages say about one IRI. kg:source says which pages
 #   those are, so a question about a concept can be traced back to the pages, and their
 #   provenance records, behind it.
+# after: 35-facets
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>

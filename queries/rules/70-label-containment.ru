@@ -11,6 +11,7 @@
 #   against the labels in one hash join, so the cost grows with the number of concepts, not
 #   with its square. The candidate links wait in the scratch graph until the shortcuts are
 #   known; only the links that stay are written to the concept layer.
+# after: 40-labels, 50-schemes
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>

@@ -19,6 +19,7 @@
 #   make the concepts early in the alphabet everyone's choice, it favours no concept. The
 #   ranking runs once per concept (LATERAL, which Oxigraph supports) over the links listed
 #   in the scratch graph, so the work grows with the number of area-member links.
+# after: 35-facets
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
@@ -46,6 +47,7 @@ WHERE {
 # are related, unless one is broader or narrower than the other: ?related is skos:related,
 # or unbound (IF's value when it picks the unbound ?hierarchy), and CONSTRUCT leaves out a
 # triple with an unbound term. Both ends are known here, so each check is a lookup.
+# after: step 1, 70-label-containment
 CONSTRUCT {
   ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count .
   ?one ?related ?other . ?other ?related ?one .
@@ -92,6 +94,7 @@ WHERE {
 
 # Each definition's or term's closest ones among those its areas list, related unless one
 # is broader or narrower than the other.
+# after: step 1, 70-label-containment
 CONSTRUCT { ?one skos:related ?other . ?other skos:related ?one }
 WHERE {
   { SELECT DISTINCT ?one WHERE { GRAPH kgg:link-scratch { ?area kg:lists ?one } } }
