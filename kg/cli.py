@@ -93,7 +93,12 @@ def main():
     help="Stop converting a page after this long and report it (0: no limit).",
 )
 @click.option("--full", is_flag=True, help="Read every file again, even those unchanged since the last build.")
-@click.option("-j", "--jobs", type=click.IntRange(1), help="Worker processes for large corpora (default: up to 2).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    help="Worker processes for large corpora, and rule steps run at once (default: up to 2).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
 @user_errors
 def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, page_timeout, full, jobs, verbose):
