@@ -5,7 +5,6 @@
 # why: SKOS defines broader and narrower as inverses but does not make a store infer
 #   them; stating both keeps every query simple. Top concepts are where a SKOS browser
 #   starts (with breadcrumbs, the home page of each site).
-# after: 80-related
 
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
