@@ -13,6 +13,7 @@ store and swaps the copy in, as a build does.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import tempfile
@@ -20,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent import futures
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -130,9 +132,10 @@ class Rule:
         return steps
 
     def _step_after(self, lines: list[str], begin: int, start: int, index: int) -> tuple[str, ...] | None:
-        """The names on an `# after:` line among lines[begin:start] (the comments of step `index`, from 0)."""
-        for number in range(begin, start):
-            if (after := _AFTER_LINE.match(lines[number])) is not None and number >= self._header_end():
+        """The names on an `# after:` line among lines[begin:start] (the comments of step `index`,
+        from 0), the file's header left out: an `# after:` there is the rule's."""
+        for number in range(max(begin, self._header_end()), start):
+            if (after := _AFTER_LINE.match(lines[number])) is not None:
                 names = _names(after.group(1))
                 for name in names:
                     step = _STEP_NAME.match(name)
@@ -254,9 +257,9 @@ def run_rules(
     """Clear the derived graphs and run `rules`; `announce` hears of each rule as it starts.
 
     Up to `jobs` steps run at once (default: one per core, at most two), each as soon as
-    the steps it waits for (see `plan`) are done; among the steps ready to run, the first
-    in file order goes first (with `prefer_last`, the last: a different order the same
-    plan allows, which must make the same layer). With one job the steps run in file order.
+    the steps it waits for (see `plan`) are done. With one job the steps run in file order;
+    with `prefer_last`, the last ready step always goes first instead: another order the
+    same plan allows, which must make the same layer.
     """
     from .workers import default_jobs
 
@@ -412,15 +415,15 @@ def _run_step(
     step: Step,
     settings: dict[str, str],
     triples_file: Path,
-    writing: threading.Lock | None = None,
+    writing: AbstractContextManager | None = None,
 ) -> None:
-    """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads,
-    made while holding `writing` if given (an update writes while it holds it).
+    """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads.
+    The loads (or the update) are made inside `writing`, a lock when steps run side by side.
 
     The file, loaded in pieces, keeps memory flat however many triples a rule makes.
     """
     text = with_settings(step.text, settings)
-    writing = writing or threading.Lock()
+    writing = writing or contextlib.nullcontext()
     try:
         if step.graph is None:
             with writing:
