@@ -200,15 +200,11 @@ def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> li
             found[path.name] = Rule(path.name, path.read_text(encoding="utf-8"), str(path))
     rules = [found[name] for name in sorted(found)]
     skipped = set(skip)
-    unknown = skipped - {rule.name for rule in rules} - {rule.filename.removesuffix(RULE_SUFFIX) for rule in rules}
+    unknown = skipped - {name for rule in rules for name in rule.names()}
     if unknown:
         names = ", ".join(rule.name for rule in rules)
         raise RuleError(f"no rule named {', '.join(sorted(unknown))}; the rules are: {names}")
-    chosen = [
-        rule
-        for rule in rules
-        if rule.name not in skipped and rule.filename.removesuffix(RULE_SUFFIX) not in skipped and rule.text.strip()
-    ]
+    chosen = [rule for rule in rules if skipped.isdisjoint(rule.names()) and rule.text.strip()]
     _check_after(rules)  # a bad '# into:' or '# after:' fails before the store is touched
     return chosen
 
