@@ -367,6 +367,7 @@ def write_exports(
     (else a count of its own).
     """
     written, nodes = {}, None
+    stage.reopen()  # the export starts without the memory the rules left in the store
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
         if announce:

@@ -199,6 +199,19 @@ class StagingStore:
         self.store.flush()
         self.store.backup(str(self.folder / PAGES_DIR))
 
+    def reopen(self) -> None:
+        """Close the store and open it again, handing back what it held in memory.
+
+        A store that has been read end to end (the rules) keeps every table file's index and
+        filter blocks, its write buffers and the allocator's leftovers of two rule threads;
+        at 100,000 pages the build process carried about 700 MB of that into the export.
+        Opened again it holds only what the next reader touches.
+        """
+        self.store.flush()
+        del self.store
+        release_memory()
+        self.store = ox.Store(str(self.folder / STORE_DIR))
+
     def export_path(self, filename: str) -> Path:
         """Where an export is written before commit moves it beside the store."""
         return self.folder / filename
