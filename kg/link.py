@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent import futures
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -411,7 +410,7 @@ def _run_step(
     step: Step,
     settings: dict[str, str],
     triples_file: Path,
-    writing: AbstractContextManager | None = None,
+    writing: contextlib.AbstractContextManager | None = None,
 ) -> None:
     """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads.
     The loads (or the update) are made inside `writing`, a lock when steps run side by side.
