@@ -19,8 +19,18 @@ PREFIX kgg:    <urn:kg:graph:>
 
 INSERT DATA { GRAPH kgg:link-scratch {
   kg:settings
-    # A page is an area when its own node lists other pages through one of these properties.
-    kg:memberProperty schema:hasPart ;
+    # A page is an area when its own node lists other pages through one of these properties
+    # (schema:hasDefinedTerm: a glossary page whose own node is a DefinedTermSet).
+    kg:memberProperty schema:hasPart , schema:hasDefinedTerm ;
+
+    # A thing of one of these types is an area wherever a page describes it, whether or not
+    # it is a page itself, with every thing it lists through a member property, fragments of
+    # its own page included (a one-page glossary defines its terms as #fragments).
+    kg:areaType schema:DefinedTermSet ;
+
+    # A thing that names a thing through one of these properties is a member of it, which
+    # makes that thing an area: a term page says which glossary it belongs to.
+    kg:memberOfProperty schema:inDefinedTermSet ;
 
     # A member, or a definition page, is a "term" rather than a "definition" when its IRI
     # matches this pattern (here: a /term/ segment in the URL path).

@@ -1,9 +1,14 @@
 # title: Areas
 # derives: A skos:Concept of kind "area" for every page whose own node lists other pages
-#   through a member property of the settings (schema:hasPart by default).
+#   through a member property of the settings (schema:hasPart, schema:hasDefinedTerm);
+#   for every thing of an area type (schema:DefinedTermSet) that lists members; and for
+#   every thing a member names through a member-of property (schema:inDefinedTermSet).
 # why: An area page is a collection: the page itself is the concept, and the things it
 #   lists are its definitions. Only members outside the page's own document count, so a
 #   page that lists its own sections (WebPageElement nodes, #fragments) is not an area.
+#   schema.org has a vocabulary of its own for glossaries, and a set of defined terms is an
+#   area by what it is, wherever it is described and whatever it lists: its terms may be
+#   fragments of one page, and a term page may name its set without the set listing it.
 # after: 00-settings
 
 PREFIX kg:     <urn:kg:vocab:>
@@ -21,5 +26,31 @@ WHERE {
   FILTER EXISTS {
     GRAPH ?page { ?page ?member ?part }
     FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
+  }
+}
+
+# Sets by their type, or by what their members say, once each (DISTINCT). The type comes
+# first and the members are looked up for each set (EXISTS): reading every member link of
+# the corpus to keep those of a set took 1.6 s at 10,000 pages that have none.
+CONSTRUCT { ?area a skos:Concept ; kg:kind "area" }
+WHERE {
+  {
+    SELECT DISTINCT ?area
+    WHERE {
+      {
+        GRAPH kgg:link-scratch { kg:settings kg:areaType ?areaType }
+        GRAPH ?page { ?area a ?areaType }
+        FILTER EXISTS {
+          GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member }
+          GRAPH ?page { ?area ?member ?part }
+          FILTER(isIRI(?part) && ?part != ?area)
+        }
+      } UNION {
+        GRAPH kgg:link-scratch { kg:settings kg:memberOfProperty ?memberOfProperty }
+        GRAPH ?page { ?part ?memberOfProperty ?area }
+        FILTER(isIRI(?part) && ?part != ?area)
+      }
+      FILTER(isIRI(?area))
+    }
   }
 }

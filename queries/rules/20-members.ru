@@ -1,7 +1,8 @@
 # title: Definitions and terms of areas
-# derives: area skos:narrower member, for every member an area page lists; each member
-#   that is not itself an area becomes a skos:Concept of kind "term" when its IRI matches
-#   the settings' term pattern, and "definition" otherwise.
+# derives: area skos:narrower member, for every member an area lists and every member that
+#   names its area (see 10-areas); each member that is not itself an area becomes a
+#   skos:Concept of kind "term" when its IRI matches the settings' term pattern, and
+#   "definition" otherwise.
 # why: This is the link the knowledge graph exists for: which definitions an area is made
 #   of. An area listed by another area stays an area (and becomes its narrower concept).
 # after: 10-areas
@@ -16,6 +17,25 @@ WHERE {
   GRAPH kgg:concepts { ?area kg:kind "area" }
   GRAPH ?area { ?area ?member ?part }
   FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?area), "#"), "#"))
+}
+
+# A set of an area type lists its members on any page that describes it, fragments of its
+# own page included; a member that names its set is listed by it too.
+CONSTRUCT { ?area skos:narrower ?part }
+WHERE {
+  {
+    # Each set's members looked up once the set is known (LATERAL), as in 10-areas.
+    GRAPH kgg:link-scratch { kg:settings kg:areaType ?areaType }
+    GRAPH ?page { ?area a ?areaType }
+    LATERAL {
+      GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member }
+      GRAPH ?page { ?area ?member ?part }
+    }
+  } UNION {
+    GRAPH kgg:link-scratch { kg:settings kg:memberOfProperty ?memberOfProperty }
+    GRAPH ?page { ?part ?memberOfProperty ?area }
+  }
+  FILTER(isIRI(?area) && isIRI(?part) && ?part != ?area)
 }
 
 # Each member once (DISTINCT), then its kind: a member listed by many areas had its IRI

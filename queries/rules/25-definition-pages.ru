@@ -3,7 +3,8 @@
 #   every page that is not an area and whose own node is, or is schema:about or
 #   schema:mainEntity, a thing of a definition type of the settings (schema:DefinedTerm).
 # why: A definition can have a page of its own that no area in the corpus lists; it is
-#   still a definition (the orphans query finds these), not an unclassified page.
+#   still a definition (the orphans query finds these), not an unclassified page. A page
+#   about a thing that is a concept already (listed by its own IRI) is not a second one.
 # after: 20-members
 
 PREFIX schema: <http://schema.org/>
@@ -19,6 +20,9 @@ WHERE {
   GRAPH ?page {
     { ?page a ?type } UNION { ?page schema:about|schema:mainEntity ?topic . ?topic a ?type }
   }
+  # A page about a thing that is a concept already (a glossary lists the term by its own
+  # IRI) only describes that concept.
+  FILTER NOT EXISTS { GRAPH kgg:concepts { ?topic kg:kind ?topicKind } }
   FILTER NOT EXISTS { GRAPH kgg:concepts { ?page kg:kind ?known } }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:termIriPattern ?termIriPattern } }
   BIND(COALESCE(IF(REGEX(STR(?page), ?termIriPattern), "term", "definition"), "definition") AS ?kind)
