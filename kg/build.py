@@ -156,6 +156,7 @@ class PageConverter:
             return outcome, []
         quads: list[ox.Quad] = []
         rewrite_https = False
+        empty: list[str] = []
         for index, block in enumerate(page.blocks):
             warnings: list[str] = []
             try:
@@ -172,6 +173,8 @@ class PageConverter:
                         parsed.data, base=outcome.url, loader=self.loader, bnode_prefix=f"b{index}x", warnings=warnings
                     )
                     rewrite_https = True
+                if not block_quads:
+                    empty.append(block.where)
                 quads += block_quads
             except PageError as exc:
                 outcome.errors.append(f"{block.where}: {exc}")
@@ -179,6 +182,8 @@ class PageConverter:
         triples = reconcile(quads, ox.NamedNode(outcome.url), self.rules, rewrite_https=rewrite_https).triples
         if not triples and not outcome.errors:
             outcome.warnings.append("its JSON-LD holds no triples")
+        elif triples:  # the page built; say which of its blocks gave nothing (no @context, most often)
+            outcome.warnings += [f"{where}: holds no triples (no @context, or no term it maps)" for where in empty]
         outcome.triples = len(triples)
         return outcome, triples
 

@@ -402,6 +402,19 @@ def test_jsonld_without_triples_is_counted_apart(tmp_path: Path):
     assert "2 pages (1 built, 0 failed, 1 without triples)" in result.output
 
 
+def test_a_block_without_triples_beside_good_ones_is_named(tmp_path: Path):
+    page = dump(BAD_URL, webpage("Has a second block"), '{"name": "no context"}')
+    folder = corpus(tmp_path, {"good.txt": GOOD_PAGE, "mixed.txt": page})
+    out = tmp_path / "out"
+
+    result = run("build", str(folder), "-o", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert "warning: mixed.txt: block 2 (line 9): holds no triples (no @context" in result.output
+    assert "2 pages (2 built, 0 failed)" in result.output
+    assert name_of(out, BAD_URL) == "Has a second block"
+
+
 # Unusual but legal JSON-LD: whichever path converts it, the page builds and nothing crashes.
 
 UNUSUAL_PAGE = '{"@context": "https://schema.org", "@type": "WebPage", "name": "Unusual", '
