@@ -387,14 +387,27 @@ def rules_with(folder: Path, filename: str, old: str, new: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("corpus", ["example", "seeds"])
+@pytest.fixture
+def layouts_build(tmp_path: Path) -> Path:
+    """Other sites' layouts (test_glossary_markup, test_site_layouts) in one corpus."""
+    from conftest import write_files
+    from test_glossary_markup import CORPUS as GLOSSARY
+    from test_site_layouts import CORPUS as LAYOUTS
+
+    write_files(tmp_path / "pages", GLOSSARY | LAYOUTS)
+    report = build([str(tmp_path / "pages")], BuildConfig(output=tmp_path / "out"))
+    assert report.committed, report.messages()
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize("corpus", ["example", "seeds", "layouts"])
 def test_the_rules_make_the_same_layer_in_every_order_their_plan_allows(corpus, request):
     # One step at a time in file order is how the rule files read; two at a time, and the
     # last ready step first, are orders their `# after:` lines allow. No triple may differ.
     pages = (
         request.getfixturevalue("example_store")
         if corpus == "example"
-        else open_store(request.getfixturevalue("seeds_build"))
+        else open_store(request.getfixturevalue(f"{corpus}_build"))
     )
     rules = load_rules()
     expected = derived(pages, rules, jobs=1)

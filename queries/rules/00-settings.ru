@@ -40,6 +40,16 @@ INSERT DATA { GRAPH kgg:link-scratch {
     # a thing of one of these types.
     kg:definitionType schema:DefinedTerm ;
 
+    # ... or when its IRI matches this pattern, whatever its markup (an Article): a page of
+    # its own under a /definition/, /term/ or /glossary/ segment.
+    kg:definitionIriPattern "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*(/[^?#]*)?/(definition|term|glossary)/[^/?#]+/?$" ;
+
+    # A page whose IRI matches this pattern continues the page that group 1 names: an area
+    # listed over numbered pages ("/area/x/resource/2/", "/category/x/page/2/") is one area,
+    # the IRI of its first page, with the members of all of them. Its own page need not be
+    # in the corpus; the numbered pages then give its label and definition.
+    kg:continuationPattern "^(.+/)(resource|page)/[0-9]+/?$" ;
+
     # Cut from a headline or name to make a label:
     # "Peer to Peer ⎊ Area ⎊ Greeks.live" -> "Peer to Peer".
     kg:labelBoilerplate "\\s+⎊\\s.*$" ;

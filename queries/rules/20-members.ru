@@ -19,6 +19,19 @@ WHERE {
   FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?area), "#"), "#"))
 }
 
+# A numbered page of an area (the settings' continuation pattern) adds its members to the
+# area it continues.
+CONSTRUCT { ?area skos:narrower ?part }
+WHERE {
+  GRAPH kgg:link-scratch { kg:settings kg:memberProperty ?member ; kg:continuationPattern ?continuationPattern }
+  GRAPH kgg:provenance { ?page a prov:Entity }
+  FILTER(REGEX(STR(?page), ?continuationPattern))
+  BIND(IRI(REPLACE(STR(?page), ?continuationPattern, "$1")) AS ?area)
+  GRAPH kgg:concepts { ?area kg:kind "area" }
+  GRAPH ?page { ?page ?member ?part }
+  FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
+}
+
 # A set of an area type lists its members on any page that describes it, fragments of its
 # own page included; a member that names its set is listed by it too.
 CONSTRUCT { ?area skos:narrower ?part }

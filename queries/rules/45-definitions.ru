@@ -1,6 +1,7 @@
 # title: Definitions
 # derives: One skos:definition per concept that has a schema:description: the one on
-#   the concept's own page if there is one, else the alphabetically first elsewhere, with
+#   the concept's own page if there is one, else the alphabetically first elsewhere, else
+#   the first of its numbered pages (continuation pattern), with
 #   the settings' definition boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
 # why: The description is what a glossary says a term means, but sites decorate it. The
 #   concept layer holds the clean text; the raw description stays in the page graph.
@@ -26,6 +27,28 @@ WHERE {
   }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:definitionBoilerplate ?definitionBoilerplate } }
   BIND(SUBSTR(?best, 2) AS ?raw)
+  BIND(COALESCE(REPLACE(?raw, ?definitionBoilerplate, ""), ?raw) AS ?definition)
+  FILTER(STRLEN(?definition) > 0)
+}
+
+# A concept still without a definition takes the first description of its numbered pages
+# (the settings' continuation pattern), as 40-labels does for labels.
+CONSTRUCT { ?concept skos:definition ?definition }
+WHERE {
+  {
+    SELECT ?concept (MIN(STR(?text)) AS ?raw)
+    WHERE {
+      GRAPH kgg:link-scratch { kg:settings kg:continuationPattern ?continuationPattern }
+      GRAPH kgg:provenance { ?page a prov:Entity }
+      FILTER(REGEX(STR(?page), ?continuationPattern))
+      GRAPH ?page { ?page schema:description ?text }
+      BIND(IRI(REPLACE(STR(?page), ?continuationPattern, "$1")) AS ?concept)
+      GRAPH kgg:concepts { ?concept kg:kind ?kind }
+      MINUS { GRAPH kgg:concepts { ?concept skos:definition ?known } }
+    }
+    GROUP BY ?concept
+  }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:definitionBoilerplate ?definitionBoilerplate } }
   BIND(COALESCE(REPLACE(?raw, ?definitionBoilerplate, ""), ?raw) AS ?definition)
   FILTER(STRLEN(?definition) > 0)
 }

@@ -1,0 +1,142 @@
+"""How a glossary site spreads its areas and definitions over pages, beyond the seeds: an area
+listed over several numbered pages (/area/x/resource/2/), and definition pages that no area
+of the corpus lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_files
+
+from kg import BuildConfig, build
+from kg.cli import main
+
+SITE = "https://glossary.example.net/"
+TRADING = SITE + "area/short-term-trading/"
+PRICING = SITE + "area/option-pricing/"  # only its numbered pages are in the corpus
+
+
+def definition(slug: str, name: str, kind: str = "definition") -> str:
+    return f"{SITE}{kind}/{slug}/"
+
+
+SPREAD = definition("spread", "Spread")
+ASK = definition("ask-price", "Ask Price")
+THETA = definition("theta", "Theta")
+TIME_SPREAD = definition("time-spread", "Time Spread", "term")
+VEGA = definition("vega", "Vega")
+GAMMA = definition("gamma", "Gamma")  # a page of its own, listed by no area
+DELTA = SITE + "words/delta/"  # a DefinedTerm page outside the definition paths, listed by no area
+
+
+def dump(url: str, *blocks: dict) -> str:
+    fences = "".join(f"```json\n{json.dumps(block, indent=2)}\n```\n\n" for block in blocks)
+    return f"# A page\n\n---\n\n## Raw Schema Data\n\n{fences}---\n\n**Original URL:** {url}\n"
+
+
+def area_page(url: str, headline: str, members: dict[str, str]) -> str:
+    parts = [{"@type": "Article", "@id": iri, "url": iri, "headline": name} for iri, name in members.items()]
+    page = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "headline": headline,
+        "description": f"What {headline.split(' ⎊ ')[0]} covers.",
+        "url": url,
+        "hasPart": parts,
+    }
+    crumbs = {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": 1, "name": "Home", "item": SITE},
+            {"@type": "ListItem", "position": 2, "name": "Area", "item": SITE + "area/"},
+            {"@type": "ListItem", "position": 3, "name": headline.split(" ⎊ ")[0], "item": url},
+        ],
+    }
+    return dump(url, crumbs, page)
+
+
+CORPUS = {
+    "trading.txt": area_page(TRADING, "Short Term Trading ⎊ Area ⎊ Greeks.live", {SPREAD: "Spread", ASK: "Ask Price"}),
+    "trading-2.txt": area_page(
+        TRADING + "resource/2/", "Short Term Trading ⎊ Area ⎊ Resource 2", {THETA: "Theta", TIME_SPREAD: "Time Spread"}
+    ),
+    "pricing-1.txt": area_page(
+        PRICING + "resource/1/", "Option Pricing ⎊ Area ⎊ Resource 1", {THETA: "Theta", VEGA: "Vega"}
+    ),
+    "gamma.txt": dump(
+        GAMMA,
+        {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": "Gamma",
+            "description": "How fast an option's delta moves with the underlying price. ⎊ Definition",
+            "url": GAMMA,
+        },
+    ),
+    "delta.txt": dump(
+        DELTA,
+        {
+            "@context": "https://schema.org",
+            "@type": "DefinedTerm",
+            "name": "Delta",
+            "description": "How much an option's price moves with the underlying price.",
+            "url": DELTA,
+        },
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def layout_build(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("layouts")
+    write_files(folder / "pages", CORPUS)
+    output = folder / "out"
+    report = build([str(folder / "pages")], BuildConfig(output=output))
+    assert report.committed and report.failed == 0, report.messages()
+    return output
+
+
+def csv_rows(output: Path, *args: str) -> list[list[str]]:
+    result = CliRunner().invoke(main, ["query", "-o", str(output), *args, "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    return [line.split(",") for line in result.output.strip().splitlines()[1:]]
+
+
+def test_an_area_over_numbered_pages_is_one_area_with_every_member(layout_build: Path):
+    rows = csv_rows(layout_build, "area-definitions")
+    assert {(area, label, member) for area, label, member, _ in rows} == {
+        (TRADING, "Short Term Trading", SPREAD),
+        (TRADING, "Short Term Trading", ASK),
+        (TRADING, "Short Term Trading", THETA),
+        (TRADING, "Short Term Trading", TIME_SPREAD),
+        # Its own page is not in the corpus: the numbered page names and describes it.
+        (PRICING, "Option Pricing", THETA),
+        (PRICING, "Option Pricing", VEGA),
+    }
+
+
+def test_numbered_pages_are_not_concepts_of_their_own(layout_build: Path):
+    rows = csv_rows(
+        layout_build,
+        "-e",
+        "SELECT ?c WHERE { GRAPH kgg:concepts { ?c kg:kind ?kind } FILTER(CONTAINS(STR(?c), '/resource/')) }",
+    )
+    assert rows == []
+    related = {
+        tuple(row[:2])
+        for row in csv_rows(
+            layout_build, "-e", "SELECT ?a ?b WHERE { GRAPH kgg:concepts { ?a skos:related ?b ; kg:kind 'area' } }"
+        )
+    }
+    assert related == {(TRADING, PRICING), (PRICING, TRADING)}  # they share Theta
+
+
+def test_a_definition_page_no_area_lists_is_still_a_definition(layout_build: Path):
+    rows = csv_rows(layout_build, "orphans")
+    assert sorted(row[0] for row in rows) == [GAMMA, DELTA]  # by its IRI, by its type
+    found = csv_rows(layout_build, "search", "--bind", "text=delta moves")
+    assert [(row[0], row[2]) for row in found] == [(GAMMA, "Gamma")]
