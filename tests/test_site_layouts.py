@@ -30,6 +30,7 @@ TIME_SPREAD = definition("time-spread", "Time Spread", "term")
 VEGA = definition("vega", "Vega")
 GAMMA = definition("gamma", "Gamma")  # a page of its own, listed by no area
 DELTA = SITE + "words/delta/"  # a DefinedTerm page outside the definition paths, listed by no area
+NONCE = SITE + "glossary/nonce/"  # a WordPress page: its name is its title tag
 
 
 def dump(url: str, *blocks: dict) -> str:
@@ -87,6 +88,30 @@ CORPUS = {
             "url": DELTA,
         },
     ),
+    "nonce.txt": dump(
+        NONCE,
+        {
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "Article",
+                    "@id": NONCE + "#article",
+                    "headline": "Nonce",
+                    "mainEntityOfPage": {"@id": NONCE},
+                    "isPartOf": {"@id": NONCE},
+                },
+                {
+                    "@type": "WebPage",
+                    "@id": NONCE,
+                    "url": NONCE,
+                    "name": "Nonce - Coin Words",
+                    "description": "A number used once, which a miner varies.",
+                    "isPartOf": {"@id": SITE + "#website"},
+                },
+                {"@type": "WebSite", "@id": SITE + "#website", "url": SITE, "name": "Coin Words"},
+            ],
+        },
+    ),
 }
 
 
@@ -137,6 +162,11 @@ def test_numbered_pages_are_not_concepts_of_their_own(layout_build: Path):
 
 def test_a_definition_page_no_area_lists_is_still_a_definition(layout_build: Path):
     rows = csv_rows(layout_build, "orphans")
-    assert sorted(row[0] for row in rows) == [GAMMA, DELTA]  # by its IRI, by its type
+    assert sorted(row[0] for row in rows) == [GAMMA, NONCE, DELTA]  # by their IRIs, by its type
     found = csv_rows(layout_build, "search", "--bind", "text=delta moves")
     assert [(row[0], row[2]) for row in found] == [(GAMMA, "Gamma")]
+
+
+def test_a_page_s_label_is_its_article_s_headline_rather_than_its_title_tag(layout_build: Path):
+    found = csv_rows(layout_build, "search", "--bind", "text=number used once")
+    assert [(row[0], row[2]) for row in found] == [(NONCE, "Nonce")]

@@ -1,10 +1,12 @@
 # title: Preferred labels
 # derives: One skos:prefLabel per concept (facets already have theirs): the first of the
-#   concept's headline on its own page, its name on its own page, a headline on another
-#   page, a name on another page, the name of a breadcrumb item pointing at it, the
-#   headline or name of one of its numbered pages; ties go to the alphabetically first. The settings' label boilerplate is cut from it. Each label
-#   also gets kg:key, the label in lower case, which queries look up to find a concept by
-#   its label whatever the case (an index lookup; comparing LCASE of every label is a scan).
+#   concept's headline on its own page, the headline of the thing whose page it is
+#   (schema:mainEntityOfPage), its name on its own page, a headline on another page, a
+#   name on another page, the name of a breadcrumb item pointing at it, the headline or
+#   name of one of its numbered pages; ties go to the alphabetically first. The settings'
+#   label boilerplate is cut from it. Each label also gets kg:key, the label in lower case,
+#   which queries look up to find a concept by its label whatever the case (an index
+#   lookup; comparing LCASE of every label is a scan).
 # why: SKOS allows one preferred label per concept, and a definition's own page is the
 #   authority on its title; an area's listing of it is a copy.
 # after: 35-facets
@@ -24,11 +26,17 @@ WHERE {
       MINUS { GRAPH kgg:concepts { ?concept skos:prefLabel ?known } }
       GRAPH kgg:provenance { ?page a prov:Entity }
       {
-        GRAPH ?page { ?concept schema:headline ?text } BIND(IF(?page = ?concept, 1, 3) AS ?rank)
+        GRAPH ?page { ?concept schema:headline ?text } BIND(IF(?page = ?concept, 1, 4) AS ?rank)
       } UNION {
-        GRAPH ?page { ?concept schema:name ?text } BIND(IF(?page = ?concept, 2, 4) AS ?rank)
+        # The headline of the thing whose page this is (mainEntityOfPage): a page's own name
+        # is often its title tag, with the site's name after it ("Nonce - Coin Words").
+        GRAPH ?page { ?thing schema:mainEntityOfPage ?concept ; schema:headline ?text }
+        FILTER(?page = ?concept)
+        BIND(2 AS ?rank)
       } UNION {
-        GRAPH ?page { ?crumb schema:item ?concept ; schema:name ?text } BIND(5 AS ?rank)
+        GRAPH ?page { ?concept schema:name ?text } BIND(IF(?page = ?concept, 3, 5) AS ?rank)
+      } UNION {
+        GRAPH ?page { ?crumb schema:item ?concept ; schema:name ?text } BIND(6 AS ?rank)
       }
     }
     GROUP BY ?concept

@@ -1,8 +1,8 @@
 # title: Definitions
 # derives: One skos:definition per concept that has a schema:description: the one on
 #   the concept's own page if there is one, else the alphabetically first elsewhere, else
-#   the first of its numbered pages (continuation pattern), with
-#   the settings' definition boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
+#   the first of its numbered pages (continuation pattern), with the settings' definition
+#   boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
 # why: The description is what a glossary says a term means, but sites decorate it. The
 #   concept layer holds the clean text; the raw description stays in the page graph.
 # after: 35-facets
