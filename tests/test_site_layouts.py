@@ -31,6 +31,9 @@ VEGA = definition("vega", "Vega")
 GAMMA = definition("gamma", "Gamma")  # a page of its own, listed by no area
 DELTA = SITE + "words/delta/"  # a DefinedTerm page outside the definition paths, listed by no area
 NONCE = SITE + "glossary/nonce/"  # a WordPress page: its name is its title tag
+A_TO_Z = SITE + "a-z/"  # an index page that lists its definitions as an ItemList
+RHO = definition("rho", "Rho")
+CONDOR = definition("iron-condor", "Iron Condor", "term")
 
 
 def dump(url: str, *blocks: dict) -> str:
@@ -76,6 +79,8 @@ CORPUS = {
             "headline": "Gamma",
             "description": "How fast an option's delta moves with the underlying price. ⎊ Definition",
             "url": GAMMA,
+            # A list the article holds (related reading) does not make its page an area.
+            "citation": {"@type": "ItemList", "itemListElement": [{"@type": "ListItem", "position": 1, "url": VEGA}]},
         },
     ),
     "delta.txt": dump(
@@ -112,6 +117,22 @@ CORPUS = {
             ],
         },
     ),
+    "a-z.txt": dump(
+        A_TO_Z,
+        {
+            "@context": "https://schema.org",
+            "@type": "CollectionPage",
+            "name": "A to Z",
+            "url": A_TO_Z,
+            "mainEntity": {
+                "@type": "ItemList",
+                "itemListElement": [
+                    {"@type": "ListItem", "position": 1, "name": "Rho", "url": RHO},
+                    {"@type": "ListItem", "position": 2, "item": {"@id": CONDOR, "name": "Iron Condor"}},
+                ],
+            },
+        },
+    ),
 }
 
 
@@ -141,6 +162,9 @@ def test_an_area_over_numbered_pages_is_one_area_with_every_member(layout_build:
         # Its own page is not in the corpus: the numbered page names and describes it.
         (PRICING, "Option Pricing", THETA),
         (PRICING, "Option Pricing", VEGA),
+        # A list of the page's (ItemList) is what the page lists.
+        (A_TO_Z, "A to Z", RHO),
+        (A_TO_Z, "A to Z", CONDOR),
     }
 
 

@@ -23,6 +23,11 @@ INSERT DATA { GRAPH kgg:link-scratch {
     # (schema:hasDefinedTerm: a glossary page whose own node is a DefinedTermSet).
     kg:memberProperty schema:hasPart , schema:hasDefinedTerm ;
 
+    # A page is an area, too, when its main entity, or a thing that stands alone on it, is
+    # a list of one of these types (an index page marked up as a list for search engines).
+    # A breadcrumb trail is a schema:BreadcrumbList, which does not count.
+    kg:listType schema:ItemList ;
+
     # A thing of one of these types is an area wherever a page describes it, whether or not
     # it is a page itself, with every thing it lists through a member property, fragments of
     # its own page included (a one-page glossary defines its terms as #fragments).

@@ -3,7 +3,8 @@
 #   through a member property of the settings (schema:hasPart, schema:hasDefinedTerm);
 #   for every thing of an area type (schema:DefinedTermSet) that lists members; and for
 #   every thing a member names through a member-of property (schema:inDefinedTermSet).
-#   An area listed over numbered pages (/area/x/resource/2/) is one area, its first page.
+#   A page whose main entity is a list (schema:ItemList) is an area of its items. An area
+#   listed over numbered pages (/area/x/resource/2/) is one area, its first page.
 # why: An area page is a collection: the page itself is the concept, and the things it
 #   lists are its definitions. Only members outside the page's own document count, so a
 #   page that lists its own sections (WebPageElement nodes, #fragments) is not an area.
@@ -12,6 +13,7 @@
 #   fragments of one page, and a term page may name its set without the set listing it.
 # after: 00-settings
 
+PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
 PREFIX prov:   <http://www.w3.org/ns/prov#>
@@ -29,6 +31,32 @@ WHERE {
     GRAPH ?page { ?page ?member ?part }
     FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
   }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:continuationPattern ?continuationPattern } }
+  BIND(COALESCE(IF(REGEX(STR(?page), ?continuationPattern), IRI(REPLACE(STR(?page), ?continuationPattern, "$1")), ?page),
+                ?page) AS ?area)
+}
+
+# A page whose main entity, or a thing that stands alone on it, is a list of a list type
+# of the settings (schema:ItemList: an index page marked up for search engines' carousels)
+# lists that list's items. A breadcrumb trail is a BreadcrumbList, not an ItemList, and a
+# list some other thing holds (an article's "related" list) does not count. Lists first:
+# there are few.
+CONSTRUCT { ?area a skos:Concept ; kg:kind "area" }
+WHERE {
+  {
+    SELECT DISTINCT ?page
+    WHERE {
+      GRAPH kgg:link-scratch { kg:settings kg:listType ?listType }
+      GRAPH ?page { ?list a ?listType }
+      FILTER(EXISTS { GRAPH ?page { ?page schema:mainEntity ?list } } || NOT EXISTS { GRAPH ?page { ?holder ?holds ?list } })
+      FILTER EXISTS {
+        GRAPH ?page { ?list schema:itemListElement ?element OPTIONAL { ?element schema:item ?item } }
+        BIND(COALESCE(?item, ?element) AS ?part)
+        FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
+      }
+    }
+  }
+  GRAPH kgg:provenance { ?page a prov:Entity }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:continuationPattern ?continuationPattern } }
   BIND(COALESCE(IF(REGEX(STR(?page), ?continuationPattern), IRI(REPLACE(STR(?page), ?continuationPattern, "$1")), ?page),
                 ?page) AS ?area)

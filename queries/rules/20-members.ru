@@ -7,8 +7,10 @@
 #   of. An area listed by another area stays an area (and becomes its narrower concept).
 # after: 10-areas
 
+PREFIX schema: <http://schema.org/>
 PREFIX kg:     <urn:kg:vocab:>
 PREFIX kgg:    <urn:kg:graph:>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
 CONSTRUCT { ?area skos:narrower ?part }
@@ -29,6 +31,23 @@ WHERE {
   BIND(IRI(REPLACE(STR(?page), ?continuationPattern, "$1")) AS ?area)
   GRAPH kgg:concepts { ?area kg:kind "area" }
   GRAPH ?page { ?page ?member ?part }
+  FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
+}
+
+# The items of a page's list (see 10-areas), the item itself when a list item names it
+# by its url, else its schema:item.
+CONSTRUCT { ?area skos:narrower ?part }
+WHERE {
+  GRAPH kgg:link-scratch { kg:settings kg:listType ?listType }
+  GRAPH ?page { ?list a ?listType }
+  FILTER(EXISTS { GRAPH ?page { ?page schema:mainEntity ?list } } || NOT EXISTS { GRAPH ?page { ?holder ?holds ?list } })
+  GRAPH kgg:provenance { ?page a prov:Entity }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:continuationPattern ?continuationPattern } }
+  BIND(COALESCE(IF(REGEX(STR(?page), ?continuationPattern), IRI(REPLACE(STR(?page), ?continuationPattern, "$1")), ?page),
+                ?page) AS ?area)
+  GRAPH kgg:concepts { ?area kg:kind "area" }
+  GRAPH ?page { ?list schema:itemListElement ?element OPTIONAL { ?element schema:item ?item } }
+  BIND(COALESCE(?item, ?element) AS ?part)
   FILTER(isIRI(?part) && STRBEFORE(CONCAT(STR(?part), "#"), "#") != STRBEFORE(CONCAT(STR(?page), "#"), "#"))
 }
 
