@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -51,3 +53,24 @@ def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return folder
+
+
+def build_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write `files` to folder/pages, build them into folder/out, and return folder/out."""
+    from kg import BuildConfig, build
+
+    write_files(folder / "pages", files)
+    report = build([str(folder / "pages")], BuildConfig(output=folder / "out"))
+    assert report.committed and report.failed == 0, report.messages()
+    return folder / "out"
+
+
+def query_rows(output: Path, *args: str) -> list[list[str]]:
+    """The rows (header left out) that `kg query -o OUTPUT ARGS -f csv` prints."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result = CliRunner().invoke(main, ["query", "-o", str(output), *args, "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    return list(csv.reader(io.StringIO(result.output)))[1:]

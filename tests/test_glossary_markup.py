@@ -8,11 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import write_files
-
-from kg import BuildConfig, build
-from kg.cli import main
+from conftest import build_corpus, query_rows
 
 SITE = "https://glossary.example/"
 GLOSSARY = SITE + "glossary/"
@@ -83,22 +79,11 @@ CORPUS = {
 
 @pytest.fixture(scope="module")
 def glossary_build(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("glossary")
-    write_files(folder / "pages", CORPUS)
-    output = folder / "out"
-    report = build([str(folder / "pages")], BuildConfig(output=output))
-    assert report.committed and report.failed == 0, report.messages()
-    return output
-
-
-def csv_rows(output: Path, *args: str) -> list[list[str]]:
-    result = CliRunner().invoke(main, ["query", "-o", str(output), *args, "-f", "csv"])
-    assert result.exit_code == 0, result.output
-    return [line.split(",") for line in result.output.strip().splitlines()[1:]]
+    return build_corpus(tmp_path_factory.mktemp("glossary"), CORPUS)
 
 
 def test_a_defined_term_set_is_an_area_of_its_terms(glossary_build: Path):
-    rows = {(area, definition) for area, _, definition, _ in csv_rows(glossary_build, "area-definitions")}
+    rows = {(area, definition) for area, _, definition, _ in query_rows(glossary_build, "area-definitions")}
     assert rows == {
         (GLOSSARY, NONCE),  # listed by URL: one node with the term page
         (GLOSSARY, HASH_RATE + "#term"),  # listed by @id: the same node its page describes
@@ -109,22 +94,22 @@ def test_a_defined_term_set_is_an_area_of_its_terms(glossary_build: Path):
 
 
 def test_labels_and_definitions_come_from_the_term_s_own_markup(glossary_build: Path):
-    labels = {area: label for area, label, _, _ in csv_rows(glossary_build, "area-definitions")}
+    labels = {area: label for area, label, _, _ in query_rows(glossary_build, "area-definitions")}
     assert labels == {GLOSSARY: "Mining glossary", ONE_PAGE + "#set": "Wallet words"}
-    found = csv_rows(glossary_build, "search", "--bind", "text=hashes the miners")
+    found = query_rows(glossary_build, "search", "--bind", "text=hashes the miners")
     assert [row[0] for row in found] == [HASH_RATE + "#term"]
 
 
 def test_a_term_page_about_a_listed_term_is_not_a_second_concept(glossary_build: Path):
     # The hash-rate page's main entity is the listed term: the term is the concept, the
     # page is only where it is described.
-    rows = csv_rows(
+    rows = query_rows(
         glossary_build,
         "-e",
         f"SELECT ?kind WHERE {{ GRAPH kgg:concepts {{ <{HASH_RATE}> kg:kind ?kind }} }}",
     )
     assert rows == []
-    kinds = csv_rows(
+    kinds = query_rows(
         glossary_build,
         "-e",
         "SELECT ?kind (COUNT(?c) AS ?n) WHERE { GRAPH kgg:concepts { ?c kg:kind ?kind } } GROUP BY ?kind",

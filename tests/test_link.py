@@ -390,14 +390,11 @@ def rules_with(folder: Path, filename: str, old: str, new: str) -> Path:
 @pytest.fixture
 def layouts_build(tmp_path: Path) -> Path:
     """Other sites' layouts (test_glossary_markup, test_site_layouts) in one corpus."""
-    from conftest import write_files
+    from conftest import build_corpus
     from test_glossary_markup import CORPUS as GLOSSARY
     from test_site_layouts import CORPUS as LAYOUTS
 
-    write_files(tmp_path / "pages", GLOSSARY | LAYOUTS)
-    report = build([str(tmp_path / "pages")], BuildConfig(output=tmp_path / "out"))
-    assert report.committed, report.messages()
-    return tmp_path / "out"
+    return build_corpus(tmp_path, GLOSSARY | LAYOUTS)
 
 
 @pytest.mark.parametrize("corpus", ["example", "seeds", "layouts"])

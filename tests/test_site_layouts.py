@@ -8,11 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import write_files
-
-from kg import BuildConfig, build
-from kg.cli import main
+from conftest import build_corpus, query_rows
 
 SITE = "https://glossary.example.net/"
 TRADING = SITE + "area/short-term-trading/"
@@ -138,22 +134,11 @@ CORPUS = {
 
 @pytest.fixture(scope="module")
 def layout_build(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("layouts")
-    write_files(folder / "pages", CORPUS)
-    output = folder / "out"
-    report = build([str(folder / "pages")], BuildConfig(output=output))
-    assert report.committed and report.failed == 0, report.messages()
-    return output
-
-
-def csv_rows(output: Path, *args: str) -> list[list[str]]:
-    result = CliRunner().invoke(main, ["query", "-o", str(output), *args, "-f", "csv"])
-    assert result.exit_code == 0, result.output
-    return [line.split(",") for line in result.output.strip().splitlines()[1:]]
+    return build_corpus(tmp_path_factory.mktemp("layouts"), CORPUS)
 
 
 def test_an_area_over_numbered_pages_is_one_area_with_every_member(layout_build: Path):
-    rows = csv_rows(layout_build, "area-definitions")
+    rows = query_rows(layout_build, "area-definitions")
     assert {(area, label, member) for area, label, member, _ in rows} == {
         (TRADING, "Short Term Trading", SPREAD),
         (TRADING, "Short Term Trading", ASK),
@@ -169,7 +154,7 @@ def test_an_area_over_numbered_pages_is_one_area_with_every_member(layout_build:
 
 
 def test_numbered_pages_are_not_concepts_of_their_own(layout_build: Path):
-    rows = csv_rows(
+    rows = query_rows(
         layout_build,
         "-e",
         "SELECT ?c WHERE { GRAPH kgg:concepts { ?c kg:kind ?kind } FILTER(CONTAINS(STR(?c), '/resource/')) }",
@@ -177,7 +162,7 @@ def test_numbered_pages_are_not_concepts_of_their_own(layout_build: Path):
     assert rows == []
     related = {
         tuple(row[:2])
-        for row in csv_rows(
+        for row in query_rows(
             layout_build, "-e", "SELECT ?a ?b WHERE { GRAPH kgg:concepts { ?a skos:related ?b ; kg:kind 'area' } }"
         )
     }
@@ -185,12 +170,12 @@ def test_numbered_pages_are_not_concepts_of_their_own(layout_build: Path):
 
 
 def test_a_definition_page_no_area_lists_is_still_a_definition(layout_build: Path):
-    rows = csv_rows(layout_build, "orphans")
+    rows = query_rows(layout_build, "orphans")
     assert sorted(row[0] for row in rows) == [GAMMA, NONCE, DELTA]  # by their IRIs, by its type
-    found = csv_rows(layout_build, "search", "--bind", "text=delta moves")
+    found = query_rows(layout_build, "search", "--bind", "text=delta moves")
     assert [(row[0], row[2]) for row in found] == [(GAMMA, "Gamma")]
 
 
 def test_a_page_s_label_is_its_article_s_headline_rather_than_its_title_tag(layout_build: Path):
-    found = csv_rows(layout_build, "search", "--bind", "text=number used once")
+    found = query_rows(layout_build, "search", "--bind", "text=number used once")
     assert [(row[0], row[2]) for row in found] == [(NONCE, "Nonce")]
