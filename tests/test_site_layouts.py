@@ -28,6 +28,7 @@ GAMMA = definition("gamma", "Gamma")  # a page of its own, listed by no area
 DELTA = SITE + "words/delta/"  # a DefinedTerm page outside the definition paths, listed by no area
 NONCE = SITE + "glossary/nonce/"  # a WordPress page: its name is its title tag
 A_TO_Z = SITE + "a-z/"  # an index page that lists its definitions as an ItemList
+ROLLOVER = definition("rollover", "Rollover")  # only a title tag for a label, HTML in its description
 RHO = definition("rho", "Rho")
 CONDOR = definition("iron-condor", "Iron Condor", "term")
 
@@ -37,7 +38,7 @@ def dump(url: str, *blocks: dict) -> str:
     return f"# A page\n\n---\n\n## Raw Schema Data\n\n{fences}---\n\n**Original URL:** {url}\n"
 
 
-def area_page(url: str, headline: str, members: dict[str, str]) -> str:
+def area_page(url: str, headline: str, members: dict[str, str], *more: dict) -> str:
     parts = [{"@type": "Article", "@id": iri, "url": iri, "headline": name} for iri, name in members.items()]
     page = {
         "@context": "https://schema.org",
@@ -56,11 +57,39 @@ def area_page(url: str, headline: str, members: dict[str, str]) -> str:
             {"@type": "ListItem", "position": 3, "name": headline.split(" ⎊ ")[0], "item": url},
         ],
     }
-    return dump(url, crumbs, page)
+    return dump(url, crumbs, page, *more)
 
 
 CORPUS = {
-    "trading.txt": area_page(TRADING, "Short Term Trading ⎊ Area ⎊ Greeks.live", {SPREAD: "Spread", ASK: "Ask Price"}),
+    "trading.txt": area_page(
+        TRADING,
+        "Short Term Trading ⎊ Area ⎊ Greeks.live",
+        {SPREAD: "Spread", ASK: "Ask Price"},
+        {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": "What is the Horizon of Short Term Trading?",
+                    "acceptedAnswer": {
+                        "@type": "Answer",
+                        "text": "<p>Days, <strong>not</strong> months.</p><p>Often hours.</p>",
+                    },
+                }
+            ],
+        },
+    ),
+    "rollover.txt": dump(
+        ROLLOVER,
+        {
+            "@context": "https://schema.org",
+            "@type": "WebPage",
+            "name": "Rollover | Coin Words",
+            "description": "<p>Moving a position to a later expiry.</p>",
+            "url": ROLLOVER,
+        },
+    ),
     "trading-2.txt": area_page(
         TRADING + "resource/2/", "Short Term Trading ⎊ Area ⎊ Resource 2", {THETA: "Theta", TIME_SPREAD: "Time Spread"}
     ),
@@ -171,7 +200,7 @@ def test_numbered_pages_are_not_concepts_of_their_own(layout_build: Path):
 
 def test_a_definition_page_no_area_lists_is_still_a_definition(layout_build: Path):
     rows = query_rows(layout_build, "orphans")
-    assert sorted(row[0] for row in rows) == [GAMMA, NONCE, DELTA]  # by their IRIs, by its type
+    assert sorted(row[0] for row in rows) == [GAMMA, ROLLOVER, NONCE, DELTA]  # by their IRIs, by its type
     found = query_rows(layout_build, "search", "--bind", "text=delta moves")
     assert [(row[0], row[2]) for row in found] == [(GAMMA, "Gamma")]
 
@@ -179,3 +208,12 @@ def test_a_definition_page_no_area_lists_is_still_a_definition(layout_build: Pat
 def test_a_page_s_label_is_its_article_s_headline_rather_than_its_title_tag(layout_build: Path):
     found = query_rows(layout_build, "search", "--bind", "text=number used once")
     assert [(row[0], row[2]) for row in found] == [(NONCE, "Nonce")]
+
+
+def test_a_title_tag_loses_the_site_name_and_texts_lose_their_html(layout_build: Path):
+    found = query_rows(layout_build, "search", "--bind", "text=later expiry")
+    assert [(row[0], row[2], row[3]) for row in found] == [
+        (ROLLOVER, "Rollover", "Moving a position to a later expiry.")
+    ]
+    answers = query_rows(layout_build, "-e", "SELECT ?answer WHERE { GRAPH kgg:concepts { ?facet kg:answer ?answer } }")
+    assert answers == [["Days, not months. Often hours."]]

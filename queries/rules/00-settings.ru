@@ -56,8 +56,9 @@ INSERT DATA { GRAPH kgg:link-scratch {
     kg:continuationPattern "^(.+/)(resource|page)/[0-9]+/?$" ;
 
     # Cut from a headline or name to make a label:
-    # "Peer to Peer ⎊ Area ⎊ Greeks.live" -> "Peer to Peer".
-    kg:labelBoilerplate "\\s+⎊\\s.*$" ;
+    # "Peer to Peer ⎊ Area ⎊ Greeks.live" -> "Peer to Peer"; and what a title tag puts
+    # after a bar or a spaced dash (the site's name): "Nonce | Coin Words" -> "Nonce".
+    kg:labelBoilerplate "\\s+⎊\\s.*$|\\s+[|–—]\\s+[^|–—]*$" ;
 
     # Cut from a description to make a definition (the raw description stays in the page
     # graph): a trailing "⎊ Definition", or a leading one-word tag such as "Meaning ⎊".

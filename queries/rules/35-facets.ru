@@ -2,8 +2,9 @@
 # derives: For each FAQ question on a concept's own page, a facet concept:
 #   ?page kg:facet ?facet, and the facet a skos:Concept of kind "facet" with skos:prefLabel
 #   (group 1 of the settings' facet pattern: "What is the Risk of Peer to Peer?" -> "Risk"),
-#   kg:question, kg:answer and kg:source. Its IRI is the page IRI + "#facet-" + the label
-#   in lower case with runs of other characters as "-" (#facet-risk), so it is stable.
+#   kg:question, kg:answer (its HTML tags taken out) and kg:source. Its IRI is the page
+#   IRI + "#facet-" + the label in lower case with runs of other characters as "-"
+#   (#facet-risk), so it is stable.
 # why: An area page answers the same questions for every area (its Action, Architecture,
 #   Risk...). As facets they can be compared across areas and asked for by name.
 # after: 30-breadcrumbs
@@ -25,7 +26,9 @@ WHERE {
     OPTIONAL { ?asked schema:acceptedAnswer/schema:text ?answering }
   }
   BIND(STR(?asking) AS ?question)
-  BIND(STR(?answering) AS ?answer)
+  # Answers may carry HTML (schema.org allows it there): tags become spaces, so that
+  # paragraphs do not run together, and the spaces that leaves are closed up.
+  BIND(REPLACE(REPLACE(REPLACE(STR(?answering), "</?[a-zA-Z][^<>]*>", " "), " {2,}", " "), "^ +| +$", "") AS ?answer)
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:facetPattern ?facetPattern } }
   BIND(COALESCE(IF(REGEX(?question, ?facetPattern, "i"), REPLACE(?question, ?facetPattern, "$1", "i"), ?question),
                 ?question) AS ?label)

@@ -1,8 +1,8 @@
 # title: Definitions
 # derives: One skos:definition per concept that has a schema:description: the one on
 #   the concept's own page if there is one, else the alphabetically first elsewhere, else
-#   the first of its numbered pages (continuation pattern), with the settings' definition
-#   boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
+#   the first of its numbered pages (continuation pattern), with its HTML tags and the
+#   settings' definition boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
 # why: The description is what a glossary says a term means, but sites decorate it. The
 #   concept layer holds the clean text; the raw description stays in the page graph.
 # after: 35-facets
@@ -26,7 +26,9 @@ WHERE {
     GROUP BY ?concept
   }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:definitionBoilerplate ?definitionBoilerplate } }
-  BIND(SUBSTR(?best, 2) AS ?raw)
+  # Tags become spaces and the spaces that leaves are closed up (some sites write HTML
+  # into descriptions), then the boilerplate goes.
+  BIND(REPLACE(REPLACE(REPLACE(SUBSTR(?best, 2), "</?[a-zA-Z][^<>]*>", " "), " {2,}", " "), "^ +| +$", "") AS ?raw)
   BIND(COALESCE(REPLACE(?raw, ?definitionBoilerplate, ""), ?raw) AS ?definition)
   FILTER(STRLEN(?definition) > 0)
 }
@@ -36,7 +38,7 @@ WHERE {
 CONSTRUCT { ?concept skos:definition ?definition }
 WHERE {
   {
-    SELECT ?concept (MIN(STR(?text)) AS ?raw)
+    SELECT ?concept (MIN(STR(?text)) AS ?first)
     WHERE {
       GRAPH kgg:link-scratch { kg:settings kg:continuationPattern ?continuationPattern }
       GRAPH kgg:provenance { ?page a prov:Entity }
@@ -49,6 +51,7 @@ WHERE {
     GROUP BY ?concept
   }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:definitionBoilerplate ?definitionBoilerplate } }
+  BIND(REPLACE(REPLACE(REPLACE(?first, "</?[a-zA-Z][^<>]*>", " "), " {2,}", " "), "^ +| +$", "") AS ?raw)
   BIND(COALESCE(REPLACE(?raw, ?definitionBoilerplate, ""), ?raw) AS ?definition)
   FILTER(STRLEN(?definition) > 0)
 }
