@@ -10,6 +10,7 @@ subset this covers return None and go to pyld; differential tests hold the two e
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import orjson
@@ -21,21 +22,38 @@ from .contexts import is_schemaorg_context, schemaorg_context
 _KEYWORDS = frozenset({"@id", "@type", "@graph", "@value", "@language", "@list", "@set"})
 
 
+# pyld, the reference, refuses an IRI holding any character Python counts as whitespace;
+# RFC 3987 allows the ones past ASCII (U+00A0, U+2028, U+3000...), and so does Oxigraph. A
+# document with one where an IRI is made (a term, a type, an @id, the value of a term the
+# context types as @id) goes to pyld; the same characters in text change nothing.
+_WIDE_SPACE = re.compile("[" + "".join(chr(c) for c in range(0x80, 0x10000) if chr(c).isspace()) + "]")
+
+
+@functools.cache
+def _iri_keys() -> frozenset[str]:
+    """@id, and the schema.org terms whose values the context makes IRIs."""
+    context = schemaorg_context()["@context"]
+    typed = (term for term, value in context.items() if isinstance(value, dict) and value.get("@type") == "@id")
+    return frozenset(["@id", *typed])
+
+
 class NotCovered(Exception):
     """The document uses JSON-LD the fast path does not take on."""
 
 
-def _collect_terms(node: Any, terms: set[str], depth: int = 0) -> None:
+def _collect_terms(node: Any, terms: set[str], iri_keys: frozenset[str], depth: int = 0) -> None:
     if depth > 200:
         raise NotCovered("deeply nested")
     if isinstance(node, dict):
         for key, value in node.items():
+            if not key.isascii() and _WIDE_SPACE.search(key):
+                raise NotCovered("whitespace in a term")
             if key[:1] == "@":
                 if key not in _KEYWORDS:
                     raise NotCovered(key)
                 if key == "@type":
                     for name in value if isinstance(value, list) else (value,):
-                        if not isinstance(name, str):
+                        if not isinstance(name, str) or _WIDE_SPACE.search(name):
                             raise NotCovered("@type")
                         terms.add(name)
                     continue
@@ -43,10 +61,14 @@ def _collect_terms(node: Any, terms: set[str], depth: int = 0) -> None:
                     continue
             else:
                 terms.add(key)
-            _collect_terms(value, terms, depth + 1)
+            if key in iri_keys:
+                for item in value if isinstance(value, list) else (value,):
+                    if isinstance(item, str) and not item.isascii() and _WIDE_SPACE.search(item):
+                        raise NotCovered("whitespace in an IRI")
+            _collect_terms(value, terms, iri_keys, depth + 1)
     elif isinstance(node, list):
         for item in node:
-            _collect_terms(item, terms, depth + 1)
+            _collect_terms(item, terms, iri_keys, depth + 1)
     elif isinstance(node, float) and (abs(node) >= 2**53 or float(f"{node:1.15e}") != node):
         # Oxigraph writes a double from its JSON text with every digit; pyld, the
         # reference, rounds to 16 significant digits and writes integral values
@@ -85,7 +107,7 @@ def covered(document: Any) -> tuple[dict[str, Any], frozenset[str]] | None:
     body = {key: value for key, value in document.items() if key != "@context"}
     terms: set[str] = set()
     try:
-        _collect_terms(body, terms)
+        _collect_terms(body, terms, _iri_keys())
     except (NotCovered, RecursionError):
         return None
     return body, frozenset(terms)

@@ -37,6 +37,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 HOSTILE_DESCRIPTION = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> Hostile text.'
 HOSTILE_HEADLINE = 'Markup <b onmouseover="window.__pwned=3">Definition</b>'
+# Rule 45 takes the tags out of a definition (a label keeps its text as written).
+HOSTILE_DEFINITION = "window.__pwned=2 Hostile text."
 HOSTILE_PAGE = """# Hostile Area \u238a Area \u238a Test Glossary
 
 ---
@@ -221,9 +223,9 @@ def test_page_text_is_shown_literally_and_never_runs(visit, tmp_path):
     built = CliRunner().invoke(main, ["build", str(corpus), "-o", str(out)])
     assert built.exit_code == 0, built.output
     page = visit(view(out))
-    hostile = page.js("d => kg.data.nodes.find(n => n.definition.includes(d))", HOSTILE_DESCRIPTION)
-    assert hostile is not None, "the hostile description did not reach the page, so this test would prove nothing"
-    assert hostile["label"] == HOSTILE_HEADLINE
+    hostile = page.js("l => kg.data.nodes.find(n => n.label === l)", HOSTILE_HEADLINE)
+    assert hostile is not None, "the hostile headline did not reach the page, so this test would prove nothing"
+    assert hostile["definition"] == HOSTILE_DEFINITION
     # Hover it: the tooltip shows the markup as characters.
     x, y = page.screen_point(hostile["id"])
     page.page.mouse.move(x - 3, y - 3)
@@ -233,7 +235,7 @@ def test_page_text_is_shown_literally_and_never_runs(visit, tmp_path):
         " return t && t.style.visibility !== 'hidden' && t.textContent.length > 0; }"
     )
     tooltip = page.js("() => document.querySelector('div.vis-tooltip').textContent")
-    assert HOSTILE_DESCRIPTION in tooltip and HOSTILE_HEADLINE in tooltip
+    assert HOSTILE_DEFINITION in tooltip and HOSTILE_HEADLINE in tooltip
     page.js("() => document.querySelector('div.vis-tooltip .kg-tip-label').dispatchEvent(new MouseEvent('mouseover'))")
     assert page.js("() => document.querySelectorAll('img, b, #kg-network script').length") == 0
     assert page.js("() => window.__pwned") is None
