@@ -15,22 +15,22 @@ TRADING = SITE + "area/short-term-trading/"
 PRICING = SITE + "area/option-pricing/"  # only its numbered pages are in the corpus
 
 
-def definition(slug: str, name: str, kind: str = "definition") -> str:
+def definition(slug: str, kind: str = "definition") -> str:
     return f"{SITE}{kind}/{slug}/"
 
 
-SPREAD = definition("spread", "Spread")
-ASK = definition("ask-price", "Ask Price")
-THETA = definition("theta", "Theta")
-TIME_SPREAD = definition("time-spread", "Time Spread", "term")
-VEGA = definition("vega", "Vega")
-GAMMA = definition("gamma", "Gamma")  # a page of its own, listed by no area
+SPREAD = definition("spread")
+ASK = definition("ask-price")
+THETA = definition("theta")
+TIME_SPREAD = definition("time-spread", "term")
+VEGA = definition("vega")
+GAMMA = definition("gamma")  # a page of its own, listed by no area
 DELTA = SITE + "words/delta/"  # a DefinedTerm page outside the definition paths, listed by no area
 NONCE = SITE + "glossary/nonce/"  # a WordPress page: its name is its title tag
 A_TO_Z = SITE + "a-z/"  # an index page that lists its definitions as an ItemList
-ROLLOVER = definition("rollover", "Rollover")  # only a title tag for a label, HTML in its description
-RHO = definition("rho", "Rho")
-CONDOR = definition("iron-condor", "Iron Condor", "term")
+ROLLOVER = definition("rollover")  # only a title tag for a label, HTML in its description
+RHO = definition("rho")
+CONDOR = definition("iron-condor", "term")
 
 
 def dump(url: str, *blocks: dict) -> str:
