@@ -43,13 +43,19 @@ WHERE {
   GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?member }
 }
 
-# Each area's closest areas. An overlap chosen from both ends is one node. The two areas
-# are related, unless one is broader or narrower than the other: ?related is skos:related,
-# or unbound (IF's value when it picks the unbound ?hierarchy), and CONSTRUCT leaves out a
-# triple with an unbound term. Both ends are known here, so each check is a lookup.
+# Each area's closest areas, and what each such pair shares. An overlap chosen from both
+# ends is one node. The two areas are related, unless one is broader or narrower than the
+# other: ?related is skos:related, or unbound (IF's value when it picks the unbound
+# ?hierarchy), and CONSTRUCT leaves out a triple with an unbound term. Both ends are known
+# here, so each check is a lookup, and so is each shared member, found last, once the
+# pairs are chosen. (Joining every pair of areas that share a member, all at once, held a
+# table that grows with the corpus: a third of this rule's memory. Joining the overlaps and
+# the two lists through hash tables was twice as quick at 10,000 pages, but a 100,000-page
+# build with it peaked at 2.0 GB instead of 1.5 GB. A step of its own that read the overlaps
+# back from the store took 4.8 s at 10,000 pages; here the members cost 3.0 s.)
 # after: step 1, 70-label-containment
 CONSTRUCT {
-  ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count .
+  ?overlap a kg:Overlap ; kg:between ?one , ?other ; kg:sharedCount ?count ; kg:shared ?member .
   ?one ?related ?other . ?other ?related ?one .
 }
 WHERE {
@@ -78,17 +84,6 @@ WHERE {
           || EXISTS { GRAPH kgg:concepts { ?one skos:narrower ?other } }
           || EXISTS { GRAPH kgg:concepts { ?other skos:broader ?one } }
           || EXISTS { GRAPH kgg:concepts { ?other skos:narrower ?one } }, ?hierarchy, skos:related) AS ?related)
-}
-
-# What each overlap's two areas share, looked up from the overlaps once they are known.
-# (Joining every pair of areas that share a member, all at once, held a table that grows
-# with the corpus: a third of this rule's memory. Joining the overlaps and the two lists
-# through hash tables was twice as quick at 10,000 pages, but a 100,000-page build with it
-# peaked at 2.0 GB instead of 1.5 GB.)
-CONSTRUCT { ?overlap kg:shared ?member }
-WHERE {
-  GRAPH kgg:concepts { ?overlap a kg:Overlap ; kg:between ?one , ?other }
-  FILTER(STR(?one) < STR(?other))
   GRAPH kgg:link-scratch { ?one kg:lists ?member . ?other kg:lists ?member }
 }
 
