@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -59,6 +60,9 @@ _CONSTRUCT_LINE = re.compile(r"^CONSTRUCT\b", re.IGNORECASE)
 _INTO_LINE = re.compile(r"^#\s*into:\s*(.*?)\s*$")
 _AFTER_LINE = re.compile(r"^#\s*after:\s*(.*?)\s*$")
 _STEP_NAME = re.compile(r"^step\s+(\d+)$")
+_PARTITION_LINE = re.compile(r"^#\s*partition:\s*(.*?)\s*$")
+# What `# partition:` takes: parts as many as the hexadecimal prefixes of one length.
+PARTITION_COUNTS = {1: 0, 16: 1, 256: 2}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,25 @@ class Step:
     # From an `# after:` line above it: the steps of its file ("step 1") and the rules it
     # waits for. None: it waits for the step before it in its file.
     after: tuple[str, ...] | None = None
+    # From a `# partition: N` line above it: the CONSTRUCT runs N times, ?partition taking
+    # each hexadecimal prefix of one length in turn ("0" to "f" for 16); see `partitions`.
+    parts: int | None = None
+
+    def partitions(self) -> list[str | None]:
+        """The values ?partition takes, one run each (as SPARQL literals); [None] without
+        a `# partition:` line: one run, ?partition left alone.
+
+        A CONSTRUCT keeps every triple it has made in a set (strings, not the store's ids,
+        emptied at about a million), so a step that makes millions holds hundreds of
+        megabytes while it runs; run in parts, each part holds only its own share. The
+        step's author filters on ?partition where it loses the most rows earliest (rule 80
+        keeps the concepts whose IRI's MD5 starts with it, before ranking each one) and
+        makes sure that a part gives what the whole would for the rows it keeps.
+        """
+        if self.parts is None:
+            return [None]
+        digits = PARTITION_COUNTS[self.parts]
+        return [f'"{value:0{digits}x}"' if digits else '""' for value in range(self.parts)]
 
 
 @dataclass(frozen=True)
@@ -125,10 +148,24 @@ class Rule:
         for begin, start, end in zip(begins, starts, [*begins[1:], len(lines)], strict=True):
             blanks = [""] * (begin - len(prologue))
             text = "\n".join([*prologue, *blanks, *lines[begin:end]]) + "\n"
+            parts = self._parts(lines, begin, start)
+            if parts is not None and not re.search(r"[?$]partition\b", "\n".join(lines[start:end])):
+                raise RuleError(f"{self.origin}: line {start + 1}: a step with '# partition:' must use ?partition")
             steps.append(
-                Step(text, self._target(lines, begin, start), self._step_after(lines, begin, start, len(steps)))
+                Step(text, self._target(lines, begin, start), self._step_after(lines, begin, start, len(steps)), parts)
             )
         return steps
+
+    def _parts(self, lines: list[str], begin: int, start: int) -> int | None:
+        """The number on a `# partition:` line among lines[begin:start]; None without one."""
+        for number in range(begin, start):
+            if (partition := _PARTITION_LINE.match(lines[number])) is not None:
+                value = partition.group(1)
+                if not value.isdigit() or int(value) not in PARTITION_COUNTS:
+                    counts = ", ".join(str(count) for count in PARTITION_COUNTS)
+                    raise RuleError(f"{self.origin}: line {number + 1}: '# partition:' takes {counts}, not {value!r}")
+                return int(value)
+        return None
 
     def _step_after(self, lines: list[str], begin: int, start: int, index: int) -> tuple[str, ...] | None:
         """The names on an `# after:` line among lines[begin:start] (the comments of step `index`,
@@ -424,7 +461,8 @@ def _run_step(
             with writing:
                 store.update(text, prefixes=QUERY_PREFIXES)
             return
-        store.query(text, prefixes=QUERY_PREFIXES).serialize(triples_file, format=ox.RdfFormat.N_TRIPLES)
+        parts = [with_settings(text, {"partition": partition}) for partition in step.partitions() if partition]
+        _construct(store, parts or [text], triples_file)
         size, graph = triples_file.stat().st_size, ox.NamedNode(step.graph)
         with writing:
             if size > BULK_LOAD_FROM_BYTES:
@@ -438,6 +476,25 @@ def _run_step(
         raise RuleError(f"{rule.origin}: the rule failed: {exc}") from None
     finally:
         release_memory()  # what the evaluation took, so that the rules' memory does not pile up
+
+
+def _construct(store: ox.Store, texts: list[str], triples_file: Path) -> None:
+    """Write what the CONSTRUCT queries `texts` make to `triples_file` as N-Triples, one after the other.
+
+    Oxigraph writes a file it is given by its path without holding Python's lock; so each
+    part goes to a file of its own, appended to the rest. All parts read the store as it
+    was before the step: their triples are loaded together, after the last.
+    """
+    if len(texts) == 1:
+        store.query(texts[0], prefixes=QUERY_PREFIXES).serialize(triples_file, format=ox.RdfFormat.N_TRIPLES)
+        return
+    part_file = triples_file.with_suffix(".part.nt")
+    with open(triples_file, "wb") as triples:
+        for text in texts:
+            store.query(text, prefixes=QUERY_PREFIXES).serialize(part_file, format=ox.RdfFormat.N_TRIPLES)
+            with open(part_file, "rb") as part:
+                shutil.copyfileobj(part, triples)
+    part_file.unlink(missing_ok=True)
 
 
 def single_settings(store: ox.Store) -> dict[str, str]:

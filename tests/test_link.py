@@ -416,6 +416,43 @@ def test_the_rules_make_the_same_layer_in_every_order_their_plan_allows(corpus, 
         assert derived(pages, rules, jobs, prefer_last) == expected, (jobs, prefer_last)
 
 
+@pytest.mark.parametrize("corpus", ["example", "seeds", "layouts"])
+def test_a_step_run_in_parts_makes_what_it_makes_in_one_run(corpus, request, tmp_path: Path):
+    # Rule 80 ranks the related areas and definitions in sixteen parts (`# partition: 16`),
+    # to bound what each CONSTRUCT holds; in one part or in 256 the layer is the same.
+    pages = (
+        request.getfixturevalue("example_store")
+        if corpus == "example"
+        else open_store(request.getfixturevalue(f"{corpus}_build"))
+    )
+    shipped = load_rules()
+    assert [step.parts for rule in shipped for step in rule.steps() if step.parts] == [16, 16]
+    expected = derived(pages, shipped, jobs=2)
+    assert any(quad.predicate.value == str(SKOS.related) for quad in expected)
+    for parts in (1, 256):
+        rules = load_rules(
+            rules_with(tmp_path / str(parts), "80-related.ru", "# partition: 16", f"# partition: {parts}")
+        )
+        assert derived(pages, rules, jobs=2) == expected, parts
+
+
+def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path: Path):
+    def partitions(parts: str) -> list[str | None]:
+        folder = rules_with(tmp_path / parts, "80-related.ru", "# partition: 16", f"# partition: {parts}")
+        rule = next(rule for rule in load_rules(folder) if rule.name == "related")
+        return rule.steps()[1].partitions()
+
+    assert partitions("1") == ['""']
+    assert partitions("16") == [f'"{digit}"' for digit in "0123456789abcdef"]
+    assert len(set(partitions("256"))) == 256 and partitions("256")[:2] == ['"00"', '"01"']
+    assert load_rules()[0].steps()[0].partitions() == [None]  # no `# partition:` line: one run as written
+    with pytest.raises(RuleError, match=r"80-related.ru: line \d+: '# partition:' takes 1, 16, 256, not '10'"):
+        partitions("10")
+    unused = rules_with(tmp_path / "unused", "80-related.ru", "FILTER(STRSTARTS(?oneHash, ?partition))", "")
+    with pytest.raises(RuleError, match=r"80-related.ru: line \d+: a step with '# partition:' must use \?partition"):
+        load_rules(unused)  # which reads every step
+
+
 def test_a_rule_that_does_not_wait_for_what_it_reads_is_caught(seeds_build: Path, tmp_path: Path):
     # The test above has teeth: label containment reads the labels rule 40 makes. Told to
     # wait only for the facets and schemes, it runs before the labels exist when the last
@@ -483,8 +520,8 @@ def test_an_after_line_names_rules_before_it(tmp_path: Path):
     step = rules_with(
         tmp_path / "step",
         "80-related.ru",
-        "# after: step 1, 70-label-containment\nCONSTRUCT {\n",
-        "# after: step 2\nCONSTRUCT {\n",
+        "# after: step 1, 70-label-containment\n# partition: 16\nCONSTRUCT {\n",
+        "# after: step 2\n# partition: 16\nCONSTRUCT {\n",
     )
     with pytest.raises(
         RuleError, match=r"80-related.ru: line \d+: '# after: step 2' names no step before this one \(this is step 2\)"
