@@ -82,9 +82,9 @@ class Step:
     # each hexadecimal prefix of one length in turn ("0" to "f" for 16); see `partitions`.
     parts: int | None = None
 
-    def partitions(self) -> list[str | None]:
-        """The values ?partition takes, one run each (as SPARQL literals); [None] without
-        a `# partition:` line: one run, ?partition left alone.
+    def partitions(self) -> list[str]:
+        """The values ?partition takes, one run each (as SPARQL literals); none without a
+        `# partition:` line (one run, as written).
 
         A CONSTRUCT keeps every triple it has made in a set (strings, not the store's ids,
         emptied at about a million), so a step that makes millions holds hundreds of
@@ -94,7 +94,7 @@ class Step:
         makes sure that a part gives what the whole would for the rows it keeps.
         """
         if self.parts is None:
-            return [None]
+            return []
         digits = PARTITION_COUNTS[self.parts]
         return [f'"{value:0{digits}x}"' if digits else '""' for value in range(self.parts)]
 
@@ -461,7 +461,7 @@ def _run_step(
             with writing:
                 store.update(text, prefixes=QUERY_PREFIXES)
             return
-        parts = [with_settings(text, {"partition": partition}) for partition in step.partitions() if partition]
+        parts = [with_settings(text, {"partition": partition}) for partition in step.partitions()]
         _construct(store, parts or [text], triples_file)
         size, graph = triples_file.stat().st_size, ox.NamedNode(step.graph)
         with writing:

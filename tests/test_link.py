@@ -437,7 +437,7 @@ def test_a_step_run_in_parts_makes_what_it_makes_in_one_run(corpus, request, tmp
 
 
 def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path: Path):
-    def partitions(parts: str) -> list[str | None]:
+    def partitions(parts: str) -> list[str]:
         folder = rules_with(tmp_path / parts, "80-related.ru", "# partition: 16", f"# partition: {parts}")
         rule = next(rule for rule in load_rules(folder) if rule.name == "related")
         return rule.steps()[1].partitions()
@@ -445,7 +445,7 @@ def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path
     assert partitions("1") == ['""']
     assert partitions("16") == [f'"{digit}"' for digit in "0123456789abcdef"]
     assert len(set(partitions("256"))) == 256 and partitions("256")[:2] == ['"00"', '"01"']
-    assert load_rules()[0].steps()[0].partitions() == [None]  # no `# partition:` line: one run as written
+    assert load_rules()[0].steps()[0].partitions() == []  # no `# partition:` line: one run, as written
     with pytest.raises(RuleError, match=r"80-related.ru: line \d+: '# partition:' takes 1, 16, 256, not '10'"):
         partitions("10")
     unused = rules_with(tmp_path / "unused", "80-related.ru", "FILTER(STRSTARTS(?oneHash, ?partition))", "")
