@@ -30,6 +30,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (a sibling script, not an installed module)
+import page_facts  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 RSS_SAMPLE_SECONDS = 0.05
@@ -890,12 +891,137 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
+def measure_folder(folder: Path, args: argparse.Namespace, log) -> list[Row]:
+    """Issue 22's targets on a folder of pages, beside the floor measured in the same run."""
+    pages_folder = args.workdir / f"pages-{folder.name}"
+    if not pages_folder.exists():
+        log(f"copying {folder} to {pages_folder}")
+        shutil.copytree(folder, pages_folder)
+    page_facts.restore_pages(pages_folder)
+    files = [path for path in pages_folder.rglob("*") if path.is_file()]
+    pages = len(files)
+    output = args.workdir / f"build-{folder.name}"
+    shutil.rmtree(output, ignore_errors=True)
+    rows: list[Row] = []
+    log(f"[{folder.name}] kg build, full ({pages} files)")
+    full = run_measured(
+        [*kg_command(), "build", str(pages_folder), "-o", str(output), "-v"], args.workdir / f"build-{folder.name}.log"
+    )
+    if full.returncode:
+        return [Row(pages, "kg build, full", seconds=full.seconds, note=_outcome(full))]
+    log(f"[{folder.name}] floor: Oxigraph bulk_load of the build's N-Quads into an empty store")
+    low = page_facts.floor(output, args.workdir)
+    ratio = full.seconds / low["bulk_load"]
+    rows.append(
+        Row(
+            pages,
+            "floor: Oxigraph bulk_load of the build's own N-Quads (all graphs), empty on-disk store",
+            seconds=low["bulk_load"],
+            note=f"{low['quads']:,} quads, {_fmt_bytes(low['bytes'])}; Oxigraph's own dump of them {low['dump']:.1f} s",
+            raw=low,
+        )
+    )
+    stages = page_facts.stages(Path(full.log))
+    rows.append(
+        Row(
+            pages,
+            "kg build, full (graph.ttl included)",
+            seconds=full.seconds,
+            value=f"{full.seconds:.1f} s = {ratio:.2f}x floor",
+            targets=[Target(f"<=1.5x floor: {ratio:.2f}x", ratio <= 1.5)],
+            note="; ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items()),
+            raw=asdict(full) | {"stages": stages},
+        )
+    )
+    peak = max(full.max_tree_rss, full.max_single_rss)
+    rows.append(
+        Row(
+            pages,
+            "peak RSS of the build's process tree",
+            value=_fmt_bytes(peak),
+            targets=[Target(f"<=1 GB at 100,000: {_fmt_bytes(peak)}", peak <= 1_000 * MB, pages >= 100_000, "at 100k")],
+        )
+    )
+    changed = page_facts.change_pages(pages_folder, args.changed, args.seed + 1)
+    try:
+        log(f"[{folder.name}] kg build after changing {len(changed)} pages")
+        again = run_measured(
+            [*kg_command(), "build", str(pages_folder), "-o", str(output), "-v"],
+            args.workdir / f"rebuild-{folder.name}.log",
+        )
+    finally:
+        page_facts.restore_pages(pages_folder)
+    share = again.seconds / full.seconds
+    stages = page_facts.stages(Path(again.log))
+    rows.append(
+        Row(
+            pages,
+            f"kg build again, {len(changed)} pages ({args.changed:.0%}) changed",
+            len(changed),
+            again.seconds,
+            targets=[Target(f"<=10% of full: {share:.0%}", share <= 0.10 if again.returncode == 0 else None)],
+            note=f"{_outcome(again)}; " + "; ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items()),
+            raw=asdict(again) | {"stages": stages, "share_of_full": share},
+        )
+    )
+    first, second, word = page_facts.concept_labels(output)
+    for name, command in (
+        ("kg view", ["view", "-o", str(output), "--to", str(args.workdir / "bench-view.html")]),
+        ("kg path", ["path", "-o", str(output), first, second]),
+        ("kg stats", ["stats", "-o", str(output)]),
+    ):
+        log(f"[{folder.name}] {name}")
+        run = run_measured([*kg_command(), *command], args.workdir / f"{name.replace(' ', '-')}-{folder.name}.log")
+        rows.append(
+            Row(
+                pages,
+                f"{name} (subprocess)",
+                seconds=run.seconds,
+                targets=[Target(f"<=5 s at 100,000: {run.seconds:.1f} s", run.seconds <= 5, pages >= 100_000, "100k")],
+                note=f"exit {run.returncode}, peak RSS {_fmt_bytes(max(run.max_single_rss, run.max_tree_rss))}",
+            )
+        )
+    info = {"largest_area": first, "most_listed_definition": second}
+    for name in ("definitions-of", "facets-of", "search"):
+        path = REPO / "queries" / f"{name}.rq"
+        text = path.read_text("utf-8")
+        bindings, _ = query_bindings(text, info)
+        if name == "search":
+            bindings = {key: word for key in bindings}
+        times, size, _, problem = time_query(output, path, bindings, args.query_repeats)
+        slowest = max(times) if times else None
+        rows.append(
+            Row(
+                pages,
+                f"query {name} {bindings}",
+                seconds=slowest,
+                targets=[
+                    Target(
+                        f"<=0.1 s at 100,000: {slowest or 0:.2f} s",
+                        None if slowest is None else slowest <= 0.1,
+                        pages >= 100_000,
+                        "100k",
+                    )
+                ],
+                note=problem or f"{size} bytes",
+            )
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--time-query"]:  # internal: one query, timed in a child (see time_query)
         return _time_query_child(argv[1])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, action="append", help="corpus size (repeatable; default 10000)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        help="a folder of pages: the build against the floor, its stages, a 1%% change, view/path/stats and "
+        "the look-up queries (repeatable; instead of --pages)",
+    )
     parser.add_argument("--baseline-sample", type=int, default=200, help="pages for the rdflib and pyld rows")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kg-bench"), help="corpora, stores and results")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed")
@@ -922,13 +1048,18 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     runs: dict[int, dict] = {}
     source_before = kg_source_digest()
-    for pages in sizes:
+    for folder in args.corpus or ():
+        load_before = os.getloadavg()
+        rows += measure_folder(folder.resolve(), args, log)
+        runs[len(runs)] = {"corpus": str(folder), "load_average": {"before": load_before, "after": os.getloadavg()}}
+    for pages in sizes if not args.corpus else ():
         load_before = os.getloadavg()
         size_rows, runs[pages] = measure_size(pages, args, log)
         # Other work on the machine skews every row; the load average says how much there was.
         runs[pages]["load_average"] = {"before": load_before, "after": os.getloadavg()}
         rows += size_rows
-    rows += flatness_rows(runs)
+    if not args.corpus:
+        rows += flatness_rows(runs)
 
     text = table(rows)
     loads = ", ".join(

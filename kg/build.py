@@ -23,6 +23,8 @@ from .contexts import ContextLoader, is_schemaorg_context, schemaorg_iri_terms
 from .errors import BuildError, PageError
 from .expand import lint, to_quads
 from .export import export, exporter
+from .facts import PageRules, corpus_rules_of, page_facts, store_pages, stored_pages
+from .factstore import FactStore, store_token, write_store_token
 from .fastpath import fast_quads
 from .incremental import (
     Outputs,
@@ -31,14 +33,11 @@ from .incremental import (
     exports_unchanged,
     file_sha256,
     fingerprint,
-    pages_token,
     previous_pages,
-    snapshot_matches,
     stored_fingerprint,
     stored_outputs,
     write_fingerprint,
     write_outputs,
-    write_pages_token,
 )
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
@@ -48,7 +47,6 @@ from .report import BuildReport, PageOutcome
 from .sources import find_sources
 from .store import (
     LOAD_BATCH_BYTES,
-    PAGES_DIR,
     ProvenanceRecord,
     StagingStore,
     release_memory,
@@ -80,6 +78,7 @@ class PageResult:
     outcome: PageOutcome
     graph: bytes  # the page's named graph, as N-Quads
     provenance: ProvenanceRecord | None  # None for a file that gave no page at all
+    facts: bytes = b""  # what the page rules derived from it (see kg.facts), as N-Quads
 
 
 @dataclass
@@ -129,10 +128,11 @@ def time_budget(seconds: float) -> Iterator[None]:
 class PageConverter:
     """Turns the pages of one file into N-Quads; one per process, reused for every file."""
 
-    def __init__(self, config: BuildConfig) -> None:
+    def __init__(self, config: BuildConfig, page_rules: PageRules | None = None) -> None:
         self.config = config
         self.loader = ContextLoader(config)
         self.rules = Rules()
+        self.page_rules = page_rules
 
     def page_iri(self, page: Page, outcome: PageOutcome) -> str:
         """The page URL as an IRI; percent-encoded, or the file's IRI when even that fails."""
@@ -191,7 +191,8 @@ class PageConverter:
         outcome, triples = self.triples(page)
         graph = f"<{outcome.url}>"
         nquads = "".join([f"{s} {p} {o} {graph} .\n" for s, p, o in triples]).encode()
-        return PageResult(outcome, nquads, _record(page, outcome, source_sha256))
+        facts = page_facts(outcome.url, nquads, self.page_rules) if self.page_rules is not None else b""
+        return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts)
 
     def convert_file(self, source: SourceFile) -> FileResult:
         """Every page of one file; what cannot be read becomes a failed outcome after the pages before it."""
@@ -244,9 +245,9 @@ def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceR
 _converter: PageConverter | None = None
 
 
-def _start_converter(config: BuildConfig) -> None:
+def _start_converter(config: BuildConfig, page_rules: PageRules | None = None) -> None:
     global _converter
-    _converter = PageConverter(config)
+    _converter = PageConverter(config, page_rules)
 
 
 def _convert_chunk(sources: list[SourceFile]) -> list[FileResult]:
@@ -254,16 +255,19 @@ def _convert_chunk(sources: list[SourceFile]) -> list[FileResult]:
     return [_converter.convert_file(source) for source in sources]
 
 
-def convert_files(files: list[SourceFile], config: BuildConfig, jobs: int) -> Iterator[FileResult]:
-    """Converted pages file by file, in corpus order, from `jobs` worker processes."""
+def convert_files(
+    files: list[SourceFile], config: BuildConfig, jobs: int, page_rules: PageRules | None = None
+) -> Iterator[FileResult]:
+    """Converted pages file by file, in corpus order, from `jobs` worker processes, each
+    with its facts when `page_rules` are given."""
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
-        converter = PageConverter(config)
+        converter = PageConverter(config, page_rules)
         yield from (converter.convert_file(source) for source in files)
         return
     chunks = (files[start : start + FILES_PER_TASK] for start in range(0, len(files), FILES_PER_TASK))
     died = BuildError("a worker process converting pages died (killed, or out of memory?); nothing was committed")
     for results in ordered_map(
-        _convert_chunk, chunks, jobs, died=died, initializer=_start_converter, initargs=(config,)
+        _convert_chunk, chunks, jobs, died=died, initializer=_start_converter, initargs=(config, page_rules)
     ):
         yield from results
 
@@ -299,9 +303,12 @@ def _fill(
     report: BuildReport,
     owners: dict[str, str],
     progress: Progress | None,
-) -> None:
-    """Load converted pages into the staging store; `owners` maps page URLs to the page that gave them first."""
+    facts: FactStore | None = None,
+) -> set[str]:
+    """Load converted pages into the staging store, and their facts into `facts`; `owners`
+    maps page URLs to the page that gave them first."""
     writer = _Writer(stage.store)
+    derived: set[str] = set()
     for done, file_result in enumerate(results, 1):
         for reason, count in file_result.skipped.items():
             report.skipped[reason] = report.skipped.get(reason, 0) + count
@@ -316,11 +323,17 @@ def _fill(
                 continue
             owners[outcome.url] = outcome.label
             writer.add(result.graph)
-            writer.add(_provenance_nquads(result.provenance))
+            provenance = _provenance_nquads(result.provenance)
+            writer.add(provenance)
+            if facts is not None:
+                facts.set_page(outcome.url, result.facts, provenance)
+                report.facts_derived += 1
+                derived.add(outcome.url)
             report.triples += outcome.triples
         if progress:
             progress(done, total)
     writer.flush()
+    return derived
 
 
 def _unchanged(
@@ -355,6 +368,71 @@ def _unchanged(
         to_drop += gone
         report.removed += len(gone)
     return to_read, to_drop, owners
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - began
+
+
+def refresh_facts(
+    store: ox.Store,
+    facts: FactStore,
+    page_rules: PageRules,
+    announce: Announce | None,
+    progress: Progress | None,
+    pages: list[str] | None = None,
+) -> int:
+    """Derive the facts of `pages` (default: every page the facts store has) again from their
+    graphs in `store` (a page rule changed, or the store's pages did); returns how many."""
+    pages = facts.urls() if pages is None else pages
+    if announce and pages:
+        announce(f"page facts: deriving those of {len(pages)} pages again from the store")
+    for done, (url, graph, _provenance) in enumerate(stored_pages(store, pages), 1):
+        facts.set_page(url, page_facts(url, graph, page_rules), _provenance)
+        if progress:
+            progress(done, len(pages))
+    return len(pages)
+
+
+def derive_layer(
+    store: ox.Store,
+    facts: FactStore,
+    corpus_rules: list,
+    *,
+    full: bool,
+    announce: Announce | None = None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    timings: dict[str, float] | None = None,
+    workdir: Path | None = None,
+):
+    """The corpus pass over `facts`, and the concept layer it makes into `store` (all of it
+    when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
+    from .layer import LayerReport, apply_layer, corpus_store, save_network
+    from .link import run_rules
+
+    timings = timings if timings is not None else {}
+    layer = LayerReport()
+    with _timed(timings, "corpus: load facts"):
+        if announce:
+            announce("corpus rules: loading every page's facts")
+        corpus = corpus_store(facts, progress)
+    with _timed(timings, "corpus: rules"):
+        layer.link = run_rules(corpus, corpus_rules, announce, jobs)
+    with _timed(timings, "concept layer into the store"):
+        if announce:
+            announce("concept layer: " + ("loading it" if full else "applying what changed"))
+        apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir)
+    with _timed(timings, "concept network"):
+        save_network(corpus, facts)
+    del corpus
+    release_memory()
+    return layer
 
 
 def count_nodes(store: ox.Store) -> int:
@@ -413,21 +491,28 @@ def build(
     report.had_previous = live.is_dir()
     settings = fingerprint(config)
     previous: dict[str, list[PreviousPage]] | None = None
+    facts_valid = False
     recorded: Outputs | None = None
-    live_token: str | None = None
     if report.had_previous and not full:
         live_store = ox.Store.read_only(str(live))
+        # Incremental only when the facts store is the one written with the live store.
+        kept = FactStore.reader(output)
+        kept_token = kept.token if kept is not None else None
+        if kept is not None:
+            kept.close()
         if stored_fingerprint(live_store) == settings:
             previous = previous_pages(live_store)
             recorded = stored_outputs(live_store)
-            live_token = pages_token(live_store)
+            # Facts written with another store (an update changed pages since, or a kill
+            # came between the two commits) are derived again, from the store's pages.
+            facts_valid = bool(kept_token) and kept_token == store_token(live_store)
         del live_store
     files, to_drop, owners = corpus.files, [], {}
     if len(corpus.files) < PROGRESS_FROM_FILES:
         progress = announce = None
     if previous is not None:
         files, to_drop, owners = _unchanged(files, previous, report)
-    from .link import clear_derived, load_rules, rules_digest, run_rules
+    from .link import clear_derived, load_rules, rules_digest
 
     rules = load_rules()
     rules_sha = rules_digest(rules)
@@ -448,29 +533,61 @@ def build(
         report.committed = True
         report.seconds = time.perf_counter() - started
         return report
-    # An incremental build starts from the pages the last build loaded (no concept layer
-    # to remove) when that checkpoint still matches the live store, else from the store.
-    from_pages = report.from_pages = snapshot_matches(live_token, output / PAGES_DIR)
-    with staging(output, from_live=previous is not None, from_pages=from_pages) as stage:
-        if to_drop:
-            drop_pages(stage.store, to_drop)
-        results = convert_files(files, config, jobs)
+    page_rules = PageRules.from_rules(rules)
+    timings = report.timings
+    with staging(output, from_live=previous is not None) as stage:
+        facts = FactStore.open(output)
         try:
-            _fill(stage, results, len(files), report, owners, progress)
-        finally:
-            results.close()  # stops the worker pool now, whatever ended the loading
-        release_memory()
-        if report.built:
-            write_fingerprint(stage.store, settings)
-            if previous is not None and not from_pages and announce:
-                announce("removing the concept layer of the previous build")
-            clear_derived(stage.store)  # the live store's layer, if it started from that
-            write_pages_token(stage.store, settings)
-            stage.snapshot_pages()
-            run_rules(stage.store, rules, announce, jobs)
-            written, report.nodes = write_exports(stage, rules_sha, announce, jobs)
-            report.exports += [str(output / filename) for filename in written]
-            stage.commit()
-            report.committed = True
+            with _timed(timings, "drop changed pages"):
+                if previous is None or not facts_valid:
+                    facts.clear()
+                if previous is not None and not facts_valid:
+                    clear_derived(stage.store)  # the layer goes in whole, from facts made again
+                if to_drop:
+                    drop_pages(stage.store, to_drop)
+                    facts.drop_pages(page.url for page in to_drop)
+            results = convert_files(files, config, jobs, page_rules)
+            try:
+                with _timed(timings, "read, convert, page facts, load"):
+                    built_now = _fill(stage, results, len(files), report, owners, progress, facts)
+            finally:
+                results.close()  # stops the worker pool now, whatever ended the loading
+            release_memory()
+            if report.built:
+                write_fingerprint(stage.store, settings)
+                if previous is not None and (not facts_valid or facts.get("page rules") != page_rules.digest):
+                    with _timed(timings, "page facts again, from the store"):
+                        again = [url for url in store_pages(stage.store) if url not in built_now]
+                        report.facts_derived += refresh_facts(stage.store, facts, page_rules, announce, progress, again)
+                facts.put("page rules", page_rules.digest)
+                layer = derive_layer(
+                    stage.store,
+                    facts,
+                    corpus_rules_of(rules),
+                    full=previous is None or not facts_valid,
+                    announce=announce,
+                    progress=progress,
+                    jobs=jobs,
+                    timings=timings,
+                    workdir=stage.folder,
+                )
+                report.layer = {
+                    "subjects": layer.subjects,
+                    "changed": layer.changed,
+                    "added": layer.added,
+                    "removed": layer.removed,
+                }
+                write_store_token(stage.store, facts.seal())
+                with _timed(timings, "exports"):
+                    written, report.nodes = write_exports(stage, rules_sha, announce, jobs)
+                report.exports += [str(output / filename) for filename in written]
+                stage.commit()
+                facts.commit()
+                report.committed = True
+            else:
+                facts.rollback()
+        except BaseException:
+            facts.rollback()
+            raise
     report.seconds = time.perf_counter() - started
     return report

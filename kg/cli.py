@@ -66,6 +66,40 @@ def main():
     """
 
 
+class _Stages:
+    """A progress bar for each long stage, labelled by the stage announced last.
+
+    Bars are drawn on a terminal only; in a pipe or a CI log the stages are plain lines
+    (and the first stage, reading, keeps the one line click prints for a bar there).
+    """
+
+    def __init__(self, first: str | None) -> None:
+        self.bar = None
+        self.label = first
+        self.first = first is not None
+        self.terminal = sys.stderr.isatty()
+
+    def progress(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not (self.terminal or self.first) or not total:
+                return
+            self.bar = click.progressbar(length=total, label=self.label or "", file=sys.stderr)
+            self.bar.__enter__()
+            self.first = False
+        self.bar.update(max(done - self.bar.pos, 0))
+
+    def announce(self, stage: str) -> None:
+        self.close()  # the bar's line ends before the next stage begins
+        self.first = False
+        self.label = stage
+        click.echo(stage, err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @main.command()
 @click.argument("sources", nargs=-1)
 @output_option
@@ -120,27 +154,13 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
         allow_remote_contexts=allow_remote_contexts,
         base_url=base_url,
     )
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="building", file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-
-    def announce(stage: str) -> None:
-        nonlocal bar
-        if bar is not None:  # the bar's line ends before the stages begin
-            bar.__exit__(None, None, None)
-            bar = None
-        click.echo(stage, err=True)
-
+    stages = _Stages("building")
     try:
-        report = run_build(list(sources) or None, config, progress=progress, announce=announce, full=full, jobs=jobs)
+        report = run_build(
+            list(sources) or None, config, progress=stages.progress, announce=stages.announce, full=full, jobs=jobs
+        )
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        stages.close()
 
     shown = {"error": 0, "warning": 0}
     limits = {"error": MAX_SHOWN_ERRORS, "warning": None if verbose else MAX_SHOWN_WARNINGS}
@@ -153,6 +173,9 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
             click.echo(f"... {shown[level] - limit} more {level}s (use -v, or see the provenance graph)", err=True)
     click.echo(report.summary(), err=True)
     click.echo(report.details(), err=True)
+    if verbose:
+        for stage, seconds in report.timings.items():
+            click.echo(f"stage {stage}: {seconds:.2f} s", err=True)
     for path in report.exports:
         click.echo(f"wrote {path}", err=True)
     for path in report.kept:
@@ -436,8 +459,18 @@ def link_command(output, skip, rules_dir, list_only, jobs, verbose):
         for rule in load_rules(rules_dir, skip=skip):
             click.echo(f"{rule.filename:28} {rule.title}")
         return
-    announce = (lambda stage: click.echo(stage, err=True)) if verbose else None
-    report = relink(output, rules_dir=rules_dir, skip=skip, announce=announce, jobs=jobs)
+    stages = _Stages(None)
+    try:
+        report = relink(
+            output,
+            rules_dir=rules_dir,
+            skip=skip,
+            announce=stages.announce if verbose else None,
+            progress=stages.progress,
+            jobs=jobs,
+        )
+    finally:
+        stages.close()
     if verbose:
         for filename, seconds in report.timings:
             click.echo(f"{filename:28} {seconds * 1000:8.1f} ms", err=True)

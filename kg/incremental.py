@@ -5,13 +5,9 @@ its pages' graphs are kept as they are. Changed files replace their pages' graph
 files that are gone take their graphs with them, and any change to what shapes the
 conversion (kg's version, context mappings, --base-url) makes the build a full one.
 
-Before the rules run, the build checkpoints its store (store.PAGES_DIR): the page graphs
-and provenance without the concept layer. The next incremental build starts from that
-checkpoint instead of the live store, whose concept layer it would have to remove first
-(Oxigraph removes some 40,000 quads a second: 40 s for the layer of 10,000 pages). Both
-record that the checkpoint was made (kg:pagesSnapshot, with the settings' fingerprint);
-`kg link` changes no page and keeps the record; `kg query --update` may change pages and
-changes the live store's record, so the checkpoint is not used after an update.
+Each page's facts (kg.factstore) are kept beside the store with a token the store records:
+an incremental build trusts them only when the two agree; otherwise (an update changed
+pages, a kill came between the two commits) it derives them again from the store's pages.
 
 The build also records what it derived and wrote (the digest of the rules, the node
 count, the sha256 of each export it left). When no file changed, the rules are those
@@ -36,7 +32,6 @@ _PROV = ox.NamedNode(PROVENANCE_GRAPH)
 BUILD_NODE = ox.NamedNode("urn:kg:build")
 _FINGERPRINT = ox.NamedNode(str(KG.fingerprint))
 _OUTPUTS = ox.NamedNode(str(KG.outputs))
-_PAGES_SNAPSHOT = ox.NamedNode(str(KG.pagesSnapshot))
 
 
 @dataclass
@@ -105,27 +100,6 @@ def stored_fingerprint(store: ox.Store) -> str | None:
 
 def write_fingerprint(store: ox.Store, value: str) -> None:
     _record(store, _FINGERPRINT, value)
-
-
-def pages_token(store: ox.Store) -> str | None:
-    """What ties a store to the pages checkpoint made with it (None: nothing does)."""
-    return _recorded(store, _PAGES_SNAPSHOT)
-
-
-def write_pages_token(store: ox.Store, token: str) -> None:
-    _record(store, _PAGES_SNAPSHOT, token)
-
-
-def snapshot_matches(token: str | None, pages: Path) -> bool:
-    """Whether the checkpoint at `pages` holds the pages of the live store whose record is
-    `token` (both carry the same record)."""
-    if token is None or not pages.is_dir():
-        return False
-    try:
-        snapshot = ox.Store.read_only(str(pages))
-    except OSError:
-        return False
-    return pages_token(snapshot) == token
 
 
 @dataclass(frozen=True)

@@ -454,11 +454,39 @@ def _no_concepts(output: Path | str) -> EmptyNetwork:
     )
 
 
+def saved_concepts(output: Path | str, store: ox.Store) -> ConceptTable | None:
+    """The concept network the build kept beside `store` (the store of `output`), when the
+    facts store was written with that store; else None."""
+    import json
+
+    from .factstore import FactStore, store_token
+
+    facts = FactStore.reader(Path(output))
+    if facts is None:
+        return None
+    try:
+        token = facts.token
+        if token is None or token != store_token(store) or facts.get("network") is None:
+            return None
+        lists = json.loads(facts.get("network"))
+        arrays = {name: np.frombuffer(facts.get(f"network {name}"), dtype="<i8").astype(np.int64) for name in _ARRAYS}
+    finally:
+        facts.close()
+    return ConceptTable(lists["nodes"], lists["kinds"], lists["labels"], relations=lists["relations"], **arrays)
+
+
+_ARRAYS = ("heads", "tails", "relation")
+
+
 def load_concepts(output: Path | str) -> ConceptTable:
-    """The concept network of a build folder's store as a table; EmptyNetwork when it has no concept."""
+    """The concept network of a build folder's store as a table (the one the build kept,
+    else read from the store); EmptyNetwork when it has no concept."""
     from .store import open_store
 
-    table = read_concepts(open_store(output))
+    store = open_store(output)
+    table = saved_concepts(output, store)
+    if table is None:
+        table = read_concepts(store)
     if not len(table):
         raise _no_concepts(output)
     return table
@@ -468,10 +496,18 @@ def load_neighbourhood(output: Path | str, around: str, depth: int) -> tuple[Con
     """`read_neighbourhood` of a build folder's store; EmptyNetwork when it has no concept."""
     from .store import open_store
 
+    store = open_store(output)
+    table = saved_concepts(output, store)
     try:
-        return read_neighbourhood(open_store(output), around, depth)
+        if table is None:
+            return read_neighbourhood(store, around, depth)
+        if not len(table):
+            raise EmptyNetwork("")
     except EmptyNetwork:
         raise _no_concepts(output) from None
+    center = _index_of(around, table.nodes, table.labels, table.kinds)
+    kept = table.within(center, depth)
+    return table.part(kept), int(np.searchsorted(kept, center)), len(table)
 
 
 def load_network(output: Path | str, *, details: bool = True) -> nx.DiGraph:

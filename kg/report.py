@@ -36,10 +36,11 @@ class BuildReport:
     kept: list[str] = field(default_factory=list)
     # Incremental builds: pages whose source was unchanged (not re-read), and graphs dropped.
     removed: int = 0
-    # An incremental build that started from the last build's pages checkpoint (no concept
-    # layer to remove first) rather than from the live store.
-    from_pages: bool = False
     skipped: dict[str, int] = field(default_factory=dict)  # archive records that are not pages, by reason
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (the benchmark prints them)
+    # The concept layer's delta: subjects, those changed, quads added and removed (kg.layer).
+    layer: dict[str, int] = field(default_factory=dict)
+    facts_derived: int = 0  # pages whose facts the page rules derived in this build (the others were kept)
 
     @property
     def built(self) -> int:

@@ -2,9 +2,8 @@
 
 Layout of a build folder (default ./output):
     store/          the live Oxigraph (RocksDB) store, opened by every later command
-    pages/          the page graphs and provenance as the last build loaded them, before
-                    the rules ran: where the next incremental build starts (a checkpoint,
-                    so it shares most files with store/)
+    facts.sqlite    each page's facts, the concept layer by concept and the concept network
+                    (kg.factstore): what the next build and kg view/path/stats start from
     graph.ttl ...   exports, each replaced atomically
     .staging-*/     a build in progress; swapped in only when complete
 A build never writes into store/ itself: it fills a staging store, then renames
@@ -32,6 +31,7 @@ from .errors import StoreError
 from .namespaces import KG, PROV, PROVENANCE_GRAPH, RDF
 
 STORE_DIR = "store"
+# Where builds before the facts store kept a checkpoint of the pages; removed when seen.
 PAGES_DIR = "pages"
 # Oxigraph's bulk loader keeps what it is given in memory (and up to a million quads per
 # thread of it) until it writes: loads of about this size keep memory flat however much
@@ -158,7 +158,7 @@ class ProvenanceRecord:
 class StagingStore:
     """A store being built beside the live one; `commit()` swaps it in, `discard()` drops it."""
 
-    def __init__(self, output: Path, *, from_live: bool = False, from_pages: bool = False) -> None:
+    def __init__(self, output: Path, *, from_live: bool = False) -> None:
         self.output = Path(output)
         self.output.mkdir(parents=True, exist_ok=True)
         # One writer per build folder: a second concurrent build would sweep the
@@ -173,13 +173,11 @@ class StagingStore:
         self.folder = self.output / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
         self.folder.mkdir()
         try:  # staging() cleans up only once this returns: until then (a Ctrl-C, say) it is ours
-            live, pages = self.output / STORE_DIR, self.output / PAGES_DIR
+            live = self.output / STORE_DIR
             # An incremental build starts from a checkpoint (hard links, so it is quick) of
-            # the live store, or of its pages without the concept layer, and edits that;
-            # neither is ever written.
-            start = pages if from_pages else live if from_live else None
-            if start is not None and start.is_dir():
-                ox.Store.read_only(str(start)).backup(str(self.folder / STORE_DIR))
+            # the live store, and edits that; the live store is never written.
+            if from_live and live.is_dir():
+                ox.Store.read_only(str(live)).backup(str(self.folder / STORE_DIR))
             self.store = ox.Store(str(self.folder / STORE_DIR))
         except BaseException:
             self.discard()
@@ -192,12 +190,6 @@ class StagingStore:
 
     def has_graph(self, graph: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(graph))
-
-    def snapshot_pages(self) -> None:
-        """Checkpoint the store as it is now (the pages, before the rules) for the next
-        incremental build; commit() puts it in place of the previous one."""
-        self.store.flush()
-        self.store.backup(str(self.folder / PAGES_DIR))
 
     def reopen(self) -> None:
         """Close the store and open it again, handing back what it held in memory.
@@ -220,20 +212,11 @@ class StagingStore:
         """Make this build the live one: the store, then each export, by rename."""
         self.store.flush()
         del self.store
-        live, pages = self.output / STORE_DIR, self.output / PAGES_DIR
-        new_pages = (self.folder / PAGES_DIR).is_dir()
-        # A new pages checkpoint replaces the old one, which goes first: a kill before the
-        # new one is in place leaves none, never one of another build (the next build then
-        # starts from the live store). Without a new one (kg link, an update) the old one
-        # stays; the record in the store says whether it still holds the store's pages.
-        if new_pages and pages.exists():
-            pages.rename(self.output / f"{_OLD_PAGES_PREFIX}{uuid.uuid4().hex[:12]}")
+        live = self.output / STORE_DIR
         retired = self.output / f"{_RETIRED_PREFIX}{uuid.uuid4().hex[:12]}"
         if live.exists():
             live.rename(retired)
         (self.folder / STORE_DIR).rename(live)
-        if new_pages:
-            (self.folder / PAGES_DIR).rename(pages)
         for produced in sorted(self.folder.iterdir()):
             os.replace(produced, self.output / produced.name)
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -263,7 +246,7 @@ def sweep_leftovers(output: Path) -> None:
 
 def _sweep(output: Path) -> None:
     """Remove what killed builds and exports left behind (never the live store)."""
-    for leftover in [*output.glob(_STAGING_PREFIX + "*"), *output.glob(_OLD_PAGES_PREFIX + "*")]:
+    for leftover in [*output.glob(_STAGING_PREFIX + "*"), *output.glob(_OLD_PAGES_PREFIX + "*"), output / PAGES_DIR]:
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in output.glob(_CHECKPOINT_PREFIX + "*"):
         if not _alive(leftover.name.removeprefix(_CHECKPOINT_PREFIX).split("-")[0]):
@@ -302,10 +285,10 @@ def checkpoint(store: ox.Store, beside: Path) -> Iterator[Path]:
 
 
 @contextmanager
-def staging(output: Path, *, from_live: bool = False, from_pages: bool = False) -> Iterator[StagingStore]:
-    """A staging store (empty, or a copy of the live one or of its pages) that is discarded
+def staging(output: Path, *, from_live: bool = False) -> Iterator[StagingStore]:
+    """A staging store (empty, or a copy of the live one) that is discarded
     unless the block commits it."""
-    stage = StagingStore(output, from_live=from_live, from_pages=from_pages)
+    stage = StagingStore(output, from_live=from_live)
     try:
         yield stage
     except BaseException as exc:

@@ -49,11 +49,11 @@ def apply_update(output: Path | str, text: str) -> UpdateResult:
             raise QuerySyntaxError(syntax_error(exc, text)) from None
         after = len(stage.store)
         from .build import write_exports
-        from .incremental import pages_token, write_pages_token
+        from .factstore import write_store_token
 
-        # The update may have changed pages: the pages checkpoint no longer matches them.
-        if pages_token(stage.store) is not None:
-            write_pages_token(stage.store, UPDATED)
+        # The update may have changed pages: the facts kept beside the store no longer
+        # match them, and the next build derives them again from the store's pages.
+        write_store_token(stage.store, UPDATED)
         # The store now holds what no rules made: the record says so (in place of the
         # build's), and the next build derives and exports again.
         write_exports(stage, UPDATED)

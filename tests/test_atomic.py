@@ -93,6 +93,58 @@ def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
     assert not list(out.glob(".staging-*"))
 
 
+def facts_token(out: Path) -> str | None:
+    from kg.factstore import FactStore
+
+    facts = FactStore.reader(out)
+    try:
+        return facts.token if facts is not None else None
+    finally:
+        if facts is not None:
+            facts.close()
+
+
+def test_a_killed_incremental_build_keeps_the_build_and_facts_and_the_next_is_right(tmp_path: Path):
+    from kg.factstore import store_token
+
+    out = tmp_path / "out"
+    corpus = write_corpus(tmp_path / "corpus", 60)
+    assert build(str(corpus), "-o", str(out)).wait() == 0
+    before_ttl = (out / "graph.ttl").read_bytes()
+    before_quads = len(open_store(out))
+    before_token = facts_token(out)
+    assert before_token and store_token(open_store(out)) == before_token
+    for path in sorted(corpus.glob("area-state-channels-*.txt"))[:20]:
+        path.write_text(path.read_text("utf-8").replace("Mechanism ⎊", "Mechanism (revised) ⎊", 1), "utf-8")
+
+    staged = lambda: list(out.glob(".staging-*"))  # noqa: E731
+    kill_points = {
+        # The facts store is written in place, in one transaction, from the start.
+        "updating the facts": lambda: wait_for(staged) and time.sleep(0.3) is None,
+        "applying the layer delta": lambda: wait_for(lambda: list(out.glob(".staging-*/kg-layer-*"))),
+        "exporting": lambda: wait_for(lambda: list(out.glob(".staging-*/.graph.ttl.partial"))),
+    }
+    for point, reached in kill_points.items():
+        process = build(str(corpus), "-o", str(out))
+        assert reached(), f"the build never reached {point}"
+        assert process.poll() is None, f"the build ended before the kill point {point}"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert (out / "graph.ttl").read_bytes() == before_ttl, point
+        assert len(open_store(out)) == before_quads, point
+        assert facts_token(out) == before_token == store_token(open_store(out)), point
+
+    # The next build is incremental and right: what a full build of the same pages makes.
+    done = build(str(corpus), "-o", str(out))
+    _, stderr = done.communicate(timeout=600)
+    assert done.returncode == 0 and b"480 pages unchanged" not in stderr and b"unchanged" in stderr, stderr
+    full = tmp_path / "full"
+    assert build(str(corpus), "-o", str(full)).wait() == 0
+    assert (out / "graph.ttl").read_bytes() == (full / "graph.ttl").read_bytes()
+    assert b"Mechanism (revised)" in (out / "graph.ttl").read_bytes()
+    assert facts_token(out) == facts_token(full) == store_token(open_store(out))
+
+
 def test_interrupt_gives_a_clean_message(tmp_path: Path):
     out = tmp_path / "out"
     large = write_corpus(tmp_path / "large", 60)

@@ -131,41 +131,30 @@ def test_after_kg_link_or_an_update_the_build_derives_again(tmp_path: Path):
     assert b"Channels, by hand" in (out / "graph.ttl").read_bytes()
 
 
-def test_an_incremental_build_starts_from_the_pages_checkpoint(tmp_path: Path):
-    import pyoxigraph as ox
-
+def test_an_incremental_build_changes_only_the_layer_it_must(tmp_path: Path):
     from kg.build import build as build_in_python
     from kg.config import BuildConfig
 
     corpus = tmp_path / "corpus"
     shutil.copytree(example_corpus(), corpus)
     out = tmp_path / "out"
-    build(corpus, out)
-    # The checkpoint beside the store holds the pages and their provenance, not the layer.
-    checkpoint = ox.Store.read_only(str(out / "pages"))
-    graphs = {graph.value for graph in checkpoint.named_graphs()}
-    assert "https://glossary.example.org/area/state-channels/" in graphs
-    assert "urn:kg:graph:provenance" in graphs
-    assert not graphs & {"urn:kg:graph:concepts", "urn:kg:graph:statistics"}
-    del checkpoint
+    first = build_in_python([str(corpus)], BuildConfig(output=out))
+    # A full build loads the whole layer; the facts store keeps it by concept.
+    assert first.layer["added"] > 500 and first.layer["removed"] == 0
+    assert (out / "facts.sqlite").is_file() and not (out / "pages").exists()
 
     changed = corpus / "area-state-channels.txt"
     changed.write_text(changed.read_text("utf-8").replace("Mechanism ⎊", "Mechanism (revised) ⎊", 1), "utf-8")
     report = build_in_python([str(corpus)], BuildConfig(output=out))
-    assert report.committed and report.from_pages
+    assert report.committed and report.facts_derived == 1
+    # The revised label changes its concept and the ones that quote it, not the rest.
+    assert 0 < report.layer["changed"] < report.layer["subjects"] / 2
+    assert 0 < report.layer["removed"] < first.layer["added"] / 2
     assert b"Mechanism (revised)" in (out / "graph.ttl").read_bytes()
-
-    # Without the checkpoint (deleted, or made by an older kg) the build starts from the
-    # store, removes its concept layer first, and makes the same graph.
-    shutil.rmtree(out / "pages")
-    changed.write_text(changed.read_text("utf-8").replace("(revised)", "(twice revised)", 1), "utf-8")
-    report = build_in_python([str(corpus)], BuildConfig(output=out))
-    assert report.committed and not report.from_pages
     full = tmp_path / "full"
     build(corpus, full)
     assert exports(out) == exports(full)
     assert (out / "graph.ttl").read_bytes() == (full / "graph.ttl").read_bytes()
-    assert (out / "pages").is_dir()  # and the next build has one again
 
 
 def test_an_update_to_a_page_survives_the_next_incremental_build(tmp_path: Path):
@@ -176,20 +165,20 @@ def test_an_update_to_a_page_survives_the_next_incremental_build(tmp_path: Path)
     shutil.copytree(example_corpus(), corpus)
     out = tmp_path / "out"
     build(corpus, out)
-    # The update changes a page the next build keeps; the pages checkpoint, made before
-    # the update, would bring back the page without it.
+    # The update changes a page the next build keeps: the facts made before the update no
+    # longer match the store, and every page's are derived again (7 from the store, 1 read).
     page = "<https://glossary.example.org/area/peer-to-peer/>"
     insert = f'INSERT DATA {{ GRAPH {page} {{ {page} schema:alternateName "P2P, by hand" }} }}'
     assert CliRunner().invoke(main, ["query", "-o", str(out), "--update", "-e", insert]).exit_code == 0
     changed = corpus / "area-state-channels.txt"
     changed.write_text(changed.read_text("utf-8").replace("Mechanism ⎊", "Mechanism (revised) ⎊", 1), "utf-8")
     report = build_in_python([str(corpus)], BuildConfig(output=out))
-    assert report.committed and not report.from_pages
+    assert report.committed and report.facts_derived == 8
     graph = (out / "graph.ttl").read_bytes()
     assert b"P2P, by hand" in graph and b"Mechanism (revised)" in graph
 
 
-def test_kg_link_keeps_the_pages_checkpoint_in_use(tmp_path: Path):
+def test_after_kg_link_the_next_build_keeps_the_facts(tmp_path: Path):
     from kg.build import build as build_in_python
     from kg.config import BuildConfig
 
@@ -197,12 +186,12 @@ def test_kg_link_keeps_the_pages_checkpoint_in_use(tmp_path: Path):
     shutil.copytree(example_corpus(), corpus)
     out = tmp_path / "out"
     build(corpus, out)
-    # kg link derives the layer again and changes no page: the checkpoint still holds them.
+    # kg link derives the layer again and changes no page: the facts it keeps still hold.
     assert CliRunner().invoke(main, ["link", "-o", str(out), "--skip", "label-containment"]).exit_code == 0
     changed = corpus / "area-state-channels.txt"
     changed.write_text(changed.read_text("utf-8").replace("Mechanism ⎊", "Mechanism (revised) ⎊", 1), "utf-8")
     report = build_in_python([str(corpus)], BuildConfig(output=out))
-    assert report.committed and report.from_pages
+    assert report.committed and report.facts_derived == 1
     full = tmp_path / "full"
     build(corpus, full)
     assert (out / "graph.ttl").read_bytes() == (full / "graph.ttl").read_bytes()

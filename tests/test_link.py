@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from kg import BuildConfig, build
 from kg.cli import main
 from kg.errors import RuleError
+from kg.facts import corpus_rules_of
 from kg.link import SCRATCH_GRAPH, Rule, derive, load_rules, plan, run_rules, shipped_rules_folder
 from kg.namespaces import CONCEPTS_GRAPH, SKOS, STATISTICS_GRAPH
 from kg.query import parse_header
@@ -274,14 +275,15 @@ def test_kg_link_verbose_says_which_rule_runs_and_how_long_each_took(seeds_build
     result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "-v"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    names = [rule.filename.removesuffix(".ru") for rule in load_rules()]
-    # Each rule once, with its place among the rules; two may start side by side, so a
-    # rule may be announced before one listed above it.
+    names = [rule.filename.removesuffix(".ru") for rule in corpus_rules_of(load_rules())]
+    # Each corpus rule once (the page rules ran in the build's workers), with its place
+    # among them; two may start side by side, so a rule may be announced before one
+    # listed above it.
     started = [line for line in lines if line.startswith("concept rules:")]
     assert sorted(started) == sorted(f"concept rules: {name} ({n} of {len(names)})" for n, name in enumerate(names, 1))
     assert (
-        started[0] == "concept rules: 00-settings (1 of 14)"
-        and started[-1] == "concept rules: 95-statistics (14 of 14)"
+        started[0] == f"concept rules: 00-settings (1 of {len(names)})"
+        and started[-1] == f"concept rules: 95-statistics ({len(names)} of {len(names)})"
     )
     assert lines.index("writing graph.ttl") > lines.index(started[-1])
     timed = [line.split()[0] for line in lines if line.endswith(" ms")]
@@ -297,7 +299,9 @@ def test_kg_link_lists_its_rules():
 def test_kg_link_refuses_an_unknown_rule(seeds_build: Path):
     result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "--skip", "label-containmnet"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: no rule named label-containmnet; the rules are: settings, areas, ")
+    assert result.output.startswith(
+        "Error: no rule named label-containmnet; the rules are: settings, page-facts, areas, "
+    )
 
 
 def test_a_broken_rule_names_its_file_and_position_and_leaves_the_build_as_it_was(seeds_build: Path, tmp_path: Path):
@@ -315,7 +319,7 @@ def test_a_broken_rule_names_its_file_and_position_and_leaves_the_build_as_it_wa
     # The rules ran on a copy: the live store and the export are as the build left them.
     assert set(open_store(seeds_build).quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH))) == layer
     assert (seeds_build / "graph.ttl").read_bytes() == turtle
-    assert sorted(path.name for path in seeds_build.iterdir()) == [".lock", "graph.ttl", "pages", "store"]
+    assert sorted(path.name for path in seeds_build.iterdir()) == [".lock", "facts.sqlite", "graph.ttl", "store"]
 
 
 def test_a_rule_is_a_series_of_construct_queries(seeds_build: Path, tmp_path: Path):

@@ -1,6 +1,7 @@
 # title: Settings for the concept-layer rules
 # derives: Nothing by itself: it writes the patterns the later rules read into the rules'
 #   scratch graph, <urn:kg:graph:link-scratch>, which kg drops once every rule has run.
+# runs: page, corpus
 # why: What makes a page an area, a member a term rather than a definition, and which
 #   boilerplate a site wraps around its titles and descriptions differ from site to site.
 #   Every such choice lives here, so adapting kg to another glossary means editing this one

@@ -5,6 +5,7 @@
 #   every thing a member names through a member-of property (schema:inDefinedTermSet).
 #   A page whose main entity is a list (schema:ItemList) is an area of its items. An area
 #   listed over numbered pages (/area/x/resource/2/) is one area, its first page.
+# runs: corpus
 # why: An area page is a collection: the page itself is the concept, and the things it
 #   lists are its definitions. Only members outside the page's own document count, so a
 #   page that lists its own sections (WebPageElement nodes, #fragments) is not an area.

@@ -3,6 +3,7 @@
 #   names its area (see 10-areas); each member that is not itself an area becomes a
 #   skos:Concept of kind "term" when its IRI matches the settings' term pattern, and
 #   "definition" otherwise.
+# runs: corpus
 # why: This is the link the knowledge graph exists for: which definitions an area is made
 #   of. An area listed by another area stays an area (and becomes its narrower concept).
 # after: 10-areas

@@ -3,6 +3,7 @@
 #   every page that is not an area and whose own node is, or is schema:about or
 #   schema:mainEntity, a thing of a definition type of the settings (schema:DefinedTerm),
 #   or whose IRI matches the settings' definition IRI pattern (a /definition/ page).
+# runs: corpus
 # why: A definition can have a page of its own that no area in the corpus lists; it is
 #   still a definition (the orphans query finds these), not an unclassified page. A page
 #   about a thing that is a concept already (listed by its own IRI) is not a second one.

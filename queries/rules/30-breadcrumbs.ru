@@ -3,6 +3,7 @@
 #   position above it (Home › Area › Peer to Peer gives Peer to Peer broader Area, and Area
 #   broader Home); trail items that are nothing else become concepts of kind "page". A
 #   numbered page of an area in a trail (continuation pattern) stands for the area.
+# runs: corpus
 # why: The trail is the site's own statement of where a page sits. It ties every area to
 #   the site's area index and home page, so the concept layer is one tree per site.
 # after: 00-settings

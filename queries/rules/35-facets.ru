@@ -5,6 +5,7 @@
 #   kg:question, kg:answer (its HTML tags taken out) and kg:source. Its IRI is the page
 #   IRI + "#facet-" + the label in lower case with runs of other characters as "-"
 #   (#facet-risk), so it is stable.
+# runs: corpus
 # why: An area page answers the same questions for every area (its Action, Architecture,
 #   Risk...). As facets they can be compared across areas and asked for by name.
 # after: 30-breadcrumbs

@@ -7,6 +7,7 @@
 #   label boilerplate is cut from it. Each label also gets kg:key, the label in lower case,
 #   which queries look up to find a concept by its label whatever the case (an index
 #   lookup; comparing LCASE of every label is a scan).
+# runs: corpus
 # why: SKOS allows one preferred label per concept, and a definition's own page is the
 #   authority on its title; an area's listing of it is a copy.
 # after: 35-facets

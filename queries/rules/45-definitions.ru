@@ -3,6 +3,7 @@
 #   the concept's own page if there is one, else the alphabetically first elsewhere, else
 #   the first of its numbered pages (continuation pattern), with its HTML tags and the
 #   settings' definition boilerplate ("⎊ Definition", "Meaning ⎊") cut from it.
+# runs: corpus
 # why: The description is what a glossary says a term means, but sites decorate it. The
 #   concept layer holds the clean text; the raw description stays in the page graph.
 # after: 35-facets

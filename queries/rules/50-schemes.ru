@@ -3,6 +3,7 @@
 #   <urn:kg:scheme:HOST>, with kg:site (the site root) and a skos:prefLabel (the name of
 #   the organisation that publishes its pages, else the host); every concept skos:inScheme
 #   the scheme of its own IRI.
+# runs: corpus
 # why: Two glossaries can use the same words for different things. Keeping each site's
 #   concepts in their own scheme lets the other rules (label containment) stay inside one
 #   vocabulary, and lets a SKOS tool show each site as one thesaurus.

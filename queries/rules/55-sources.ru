@@ -1,6 +1,7 @@
 # title: Sources
 # derives: kg:source from every concept (facets have theirs) to each page whose graph
 #   mentions its IRI, as subject or object.
+# runs: corpus
 # why: A concept merges what several pages say about one IRI. kg:source says which pages
 #   those are, so a question about a concept can be traced back to the pages, and their
 #   provenance records, behind it.

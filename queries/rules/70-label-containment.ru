@@ -4,6 +4,7 @@
 #   between the kinds the settings list (definitions and terms), ignoring case and treating
 #   "-" and "_" as spaces; except the shortcuts a chain of such links makes redundant
 #   (no A -> C when A -> B -> C, through these links or the broader links already made).
+# runs: corpus
 # why: A glossary names a narrower idea by qualifying a broader one, so the words inside a
 #   label are evidence of a hierarchy the pages never state. It is a heuristic: switch it
 #   off with kg:labelContainment false in the settings, or `kg link --skip

@@ -6,6 +6,7 @@
 #   ends of each such pair, except where one is broader or narrower than the other (SKOS
 #   keeps the two relations apart). A member listed by more than kg:maxAreasPerMember areas
 #   takes no part: it is not counted as shared, and relates nothing.
+# runs: corpus
 # why: Areas that share definitions are about overlapping things, and the number they
 #   share says how much; definitions one area lists belong together. skos:related cannot
 #   carry a number, so the overlap node does; its IRI is urn:kg:overlap: + the SHA-1 of

@@ -2,6 +2,7 @@
 # derives: skos:narrower for every skos:broader and the reverse, so either direction can
 #   be asked for; skos:hasTopConcept / skos:topConceptOf between a scheme and each of its
 #   concepts (other than facets) that has nothing broader.
+# runs: corpus
 # why: SKOS defines broader and narrower as inverses but does not make a store infer
 #   them; stating both keeps every query simple. Top concepts are where a SKOS browser
 #   starts (with breadcrumbs, the home page of each site).

@@ -3,6 +3,7 @@
 #   rdfs:label (the measure: "pages", "concepts: area", "links: broader"...) and kg:count;
 #   its IRI is urn:kg:statistic: + the measure in lower case with runs of other characters
 #   as "-" (urn:kg:statistic:concepts-area), so it is stable. The stats query reads them.
+# runs: corpus
 # why: Counting the whole store is a scan (tens of seconds at 100,000 pages), and counts
 #   change only when the pages or the concept layer do, that is in `kg build` and `kg link`,
 #   which run this rule. Counts are as of the last of those; an update by

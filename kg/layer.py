@@ -1,0 +1,190 @@
+"""The corpus pass and the layer delta: corpus rules over the facts store, and what reaches the store.
+
+The corpus rules run over a store of every page's facts (each page's in a graph named after
+the page, with its provenance record), never over the build's store: the pages' graphs are
+written once and not read back. The concept layer (the concepts and statistics graphs) is
+then kept in the facts store by subject, with a hash of each subject's sorted quads. A
+full build bulk-loads the layer; an incremental one removes and adds only the quads of the
+subjects whose hash changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .factstore import FactStore, subject_hash
+from .namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
+from .store import LOAD_BATCH_BYTES, bulk_load_file, release_memory
+
+Progress = Callable[[int, int], None]
+Announce = Callable[[str], None]
+LAYER_GRAPHS = (CONCEPTS_GRAPH, STATISTICS_GRAPH)
+# Below this many quads to change, ordinary transactions beat a bulk load's fixed cost.
+_BULK_FROM = 20_000
+_REMOVE_BATCH = 50_000
+
+
+@dataclass
+class LayerReport:
+    """What the corpus pass made and what reached the store."""
+
+    link: object = None  # link.LinkReport
+    subjects: int = 0
+    changed: int = 0  # subjects whose quads changed (added, removed or different)
+    added: int = 0  # quads
+    removed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def corpus_store(facts: FactStore, progress: Progress | None = None, *, workdir: Path | None = None) -> ox.Store:
+    """A store of every page's facts and provenance (on disk in `workdir`, else in memory)."""
+    store = ox.Store(str(workdir)) if workdir is not None else ox.Store()
+    total, done = facts.page_count(), 0
+    for chunk, pages in facts.chunks(LOAD_BATCH_BYTES):
+        store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
+        done += pages
+        if progress:
+            progress(done, total)
+    return store
+
+
+def _groups(store: ox.Store, graph: str, workdir: Path) -> Iterator[tuple[str, bytes]]:
+    """The quads of `graph` by subject, as N-Triples, each group's lines sorted; keyed
+    "<graph> subject". The graph is dumped and sorted by bytes (GNU sort, in bounded
+    memory; in Python where there is none)."""
+    dumped, ordered = workdir / "layer.nt", workdir / "layer.sorted.nt"
+    store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+    _sort(dumped, ordered, workdir)
+    dumped.unlink()
+    prefix = f"<{graph}> "
+    subject, lines = None, []
+    with open(ordered, "rb") as stream:
+        for line in stream:
+            head = line[: line.index(b" ")]
+            if head != subject:
+                if lines:
+                    yield prefix + subject.decode(), b"".join(lines)
+                subject, lines = head, []
+            lines.append(line)
+    if lines:
+        yield prefix + subject.decode(), b"".join(lines)
+    ordered.unlink()
+
+
+def _sort(source: Path, target: Path, workdir: Path) -> None:
+    command = shutil.which("sort")
+    if command is not None:
+        done = subprocess.run(
+            [command, "-u", "-S", "256M", "-T", str(workdir), "-o", str(target), str(source)],
+            env={**os.environ, "LC_ALL": "C"},
+            capture_output=True,
+        )
+        if done.returncode == 0:
+            return
+    with open(source, "rb") as stream:
+        lines = sorted(set(stream))
+    with open(target, "wb") as stream:
+        stream.writelines(lines)
+
+
+def apply_layer(
+    source: ox.Store,
+    target: ox.Store,
+    facts: FactStore,
+    *,
+    full: bool,
+    report: LayerReport,
+    progress: Progress | None = None,
+    workdir: Path | None = None,
+) -> None:
+    """Bring `target`'s layer to what `source` holds, and keep it in `facts`.
+
+    `full`: `target` has no layer (a new store) and gets all of it by bulk load; else its
+    layer is the one `facts` kept, and only the subjects whose hash differs change.
+    """
+    old = {} if full else facts.layer_hashes()
+    if full:
+        facts.set_layer((), facts.layer_hashes())
+    seen: set[str] = set()
+    changed: list[tuple[str, bytes, bytes]] = []
+
+    def flush() -> None:
+        _remove_old(target, facts, [key for key, _, _ in changed if key in old], report)
+        facts.set_layer(changed, ())
+        changed.clear()
+
+    with tempfile.TemporaryDirectory(prefix="kg-layer-", dir=workdir) as scratch:
+        for graph in LAYER_GRAPHS:
+            added = Path(scratch) / "added.nt"
+            count = 0
+            with open(added, "wb") as adding:
+                for key, triples in _groups(source, graph, Path(scratch)):
+                    seen.add(key)
+                    digest = subject_hash(triples)
+                    if old.get(key) != digest:
+                        report.changed += 1
+                        changed.append((key, digest, triples))
+                        adding.write(triples)
+                        count += triples.count(b"\n")
+                        if len(changed) >= 10_000:
+                            flush()
+                    if progress and old and len(seen) % 1000 == 0:
+                        progress(min(len(seen), len(old)), len(old))
+            flush()
+            name = ox.NamedNode(graph)
+            if count >= _BULK_FROM:
+                bulk_load_file(target, added, ox.RdfFormat.N_TRIPLES, to_graph=name)
+            elif count:
+                target.load(path=added, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            report.added += count
+        gone = [key for key in old if key not in seen]
+        report.changed += len(gone)
+        _remove_old(target, facts, gone, report)
+        facts.set_layer((), gone)
+        report.subjects = len(seen)
+    release_memory()
+
+
+def _remove_old(target: ox.Store, facts: FactStore, keys: list[str], report: LayerReport) -> None:
+    """Remove from `target` the quads the facts store kept for `keys` ("<graph> subject")."""
+    statements: list[str] = []
+    for key, blob in facts.layer_quads(keys):
+        graph = key[: key.index(" ")]
+        for triple in ox.parse(blob, format=ox.RdfFormat.N_TRIPLES):
+            statements.append(f"GRAPH {graph} {{ {triple.subject} {triple.predicate} {triple.object} }}")
+    report.removed += len(statements)
+    for begin in range(0, len(statements), _REMOVE_BATCH):  # one transaction a batch
+        target.update("DELETE DATA { " + " ".join(statements[begin : begin + _REMOVE_BATCH]) + " }")
+
+
+def save_network(source: ox.Store, facts: FactStore) -> None:
+    """Keep the concept network of `source`'s layer in the facts store, so that kg view,
+    path and stats start without reading the store (see network.saved_concepts)."""
+    from .network import read_concepts
+
+    table = read_concepts(source)
+    lists = {"nodes": table.nodes, "kinds": table.kinds, "labels": table.labels, "relations": table.relations}
+    facts.put("network", json.dumps(lists, ensure_ascii=False).encode())
+    for name in ("heads", "tails", "relation"):
+        facts.put(f"network {name}", getattr(table, name).astype("<i8").tobytes())
+
+
+def timed(report: LayerReport, name: str):
+    class _Timer:
+        def __enter__(self):
+            self.started = time.perf_counter()
+
+        def __exit__(self, *exc):
+            report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - self.started
+
+    return _Timer()
