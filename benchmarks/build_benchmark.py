@@ -898,7 +898,7 @@ def measure_folder(folder: Path, args: argparse.Namespace, log) -> list[Row]:
         log(f"copying {folder} to {pages_folder}")
         shutil.copytree(folder, pages_folder)
     page_facts.restore_pages(pages_folder)
-    files = [path for path in pages_folder.rglob("*") if path.is_file()]
+    files = page_facts.page_files(pages_folder)
     pages = len(files)
     output = args.workdir / f"build-{folder.name}"
     shutil.rmtree(output, ignore_errors=True)

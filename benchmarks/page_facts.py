@@ -63,11 +63,20 @@ def stages(log: Path) -> dict[str, float]:
     return found
 
 
+def page_files(folder: Path) -> list[Path]:
+    """The files of a folder of pages, as kg build finds them (hidden ones left out)."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
 def change_pages(folder: Path, share: float, seed: int) -> list[Path]:
     """Change `share` of the pages: each chosen page's first JSON-LD description gains a word
     (kept in place: a folder of pages the generator did not write has no other change it
     knows to be harmless). Returns the pages changed; their originals are in folder/.originals."""
-    files = sorted(path for path in folder.rglob("*") if path.is_file() and ".originals" not in path.parts)
+    files = page_files(folder)
     chosen = random.Random(seed).sample(files, max(1, round(len(files) * share)))
     originals = folder / ".originals"
     originals.mkdir(exist_ok=True)

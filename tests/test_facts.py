@@ -160,3 +160,15 @@ def test_facts_that_do_not_match_the_store_are_derived_again_from_its_pages(tmp_
     assert layer_lines(open_store(out)) == layer_lines(open_store(tmp_path / "full"))
     assert facts_rows(out) == facts_rows(tmp_path / "full")
     assert (out / "graph.ttl").read_bytes() == (tmp_path / "full" / "graph.ttl").read_bytes()
+
+
+def test_the_corpus_pass_on_disk_makes_the_same_layer(tmp_path: Path, monkeypatch):
+    import sys
+
+    build(None, BuildConfig(output=tmp_path / "memory"))
+    monkeypatch.setattr(sys.modules["kg.build"], "CORPUS_ON_DISK_FROM_PAGES", 1)
+    build(None, BuildConfig(output=tmp_path / "disk"))
+    for graph in (CONCEPTS_GRAPH, STATISTICS_GRAPH):
+        assert layer_lines(open_store(tmp_path / "disk"), graph) == layer_lines(open_store(tmp_path / "memory"), graph)
+    assert (tmp_path / "disk" / "graph.ttl").read_bytes() == (tmp_path / "memory" / "graph.ttl").read_bytes()
+    assert not list((tmp_path / "disk").glob(".staging-*"))
