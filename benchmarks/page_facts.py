@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+_DESCRIPTION = re.compile(r'("description"\s*:\s*")')
 _STAGE_LINE = re.compile(r"^stage (.+?): ([0-9.]+) s$")
 _FLOOR_SCRIPT = """
 import json, sys, time, pyoxigraph as ox
@@ -83,7 +84,7 @@ def change_pages(folder: Path, share: float, seed: int) -> list[Path]:
     changed = []
     for path in chosen:
         text = path.read_text("utf-8", errors="surrogateescape")
-        edited = text.replace('"description": "', '"description": "Changed: ', 1)
+        edited = _DESCRIPTION.sub(r"\1Changed: ", text, count=1)
         if edited == text:
             continue
         shutil.copy2(path, originals / path.name)

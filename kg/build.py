@@ -6,6 +6,7 @@ the main process is the only writer, bulk-loading them into a staging store.
 
 from __future__ import annotations
 
+import re
 import signal
 import tempfile
 import threading
@@ -428,17 +429,36 @@ def derive_layer(
                 announce("corpus rules: loading every page's facts")
             on_disk = facts.page_count() >= CORPUS_ON_DISK_FROM_PAGES
             corpus = corpus_store(facts, progress, workdir=Path(scratch) / "store" if on_disk else None)
+        made = Path(scratch) / "made" if _constructs_only(corpus_rules) else None
+        if made is not None:
+            made.mkdir()
         with _timed(timings, "corpus: rules"):
-            layer.link = run_rules(corpus, corpus_rules, announce, jobs)
+            layer.link = run_rules(corpus, corpus_rules, announce, jobs, keep=made)
         with _timed(timings, "concept layer into the store"):
             if announce:
                 announce("concept layer: " + ("loading it" if full else "applying what changed"))
-            apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir)
+            apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
         with _timed(timings, "concept network"):
             save_network(corpus, facts)
         del corpus
     release_memory()
     return layer
+
+
+_GRAPH_NAMED = re.compile(r"\bGRAPH\s+(\S+)", re.IGNORECASE)
+_SCRATCH_NAMES = {"kgg:link-scratch", "<urn:kg:graph:link-scratch>"}
+
+
+def _constructs_only(rules: list) -> bool:
+    """Whether the layer is exactly what the rules' CONSTRUCTs made: no update among them
+    writes anywhere but the scratch graph (the settings), so none changes the layer."""
+    for rule in rules:
+        for step in rule.steps():
+            if step.graph is None:
+                text = "\n".join(line for line in step.text.splitlines() if not line.lstrip().startswith("#"))
+                if set(_GRAPH_NAMED.findall(text)) - _SCRATCH_NAMES or not _GRAPH_NAMED.search(text):
+                    return False
+    return True
 
 
 def count_nodes(store: ox.Store) -> int:

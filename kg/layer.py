@@ -58,14 +58,18 @@ def corpus_store(facts: FactStore, progress: Progress | None = None, *, workdir:
     return store
 
 
-def _groups(store: ox.Store, graph: str, workdir: Path) -> Iterator[tuple[str, bytes]]:
+def _groups(store: ox.Store, graph: str, workdir: Path, made: list[Path] | None) -> Iterator[tuple[str, bytes]]:
     """The quads of `graph` by subject, as N-Triples, each group's lines sorted; keyed
-    "<graph> subject". The graph is dumped and sorted by bytes (GNU sort, in bounded
-    memory; in Python where there is none)."""
-    dumped, ordered = workdir / "layer.nt", workdir / "layer.sorted.nt"
-    store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
-    _sort(dumped, ordered, workdir)
-    dumped.unlink()
+    "<graph> subject". The files the rules wrote (`made`), or else the graph dumped from
+    the store, are sorted by bytes (GNU sort, in bounded memory; in Python without it)."""
+    ordered = workdir / "layer.sorted.nt"
+    if made is None:
+        dumped = workdir / "layer.nt"
+        store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        _sort([dumped], ordered, workdir)
+        dumped.unlink()
+    else:
+        _sort(made, ordered, workdir)
     prefix = f"<{graph}> "
     subject, lines = None, []
     with open(ordered, "rb") as stream:
@@ -81,18 +85,22 @@ def _groups(store: ox.Store, graph: str, workdir: Path) -> Iterator[tuple[str, b
     ordered.unlink()
 
 
-def _sort(source: Path, target: Path, workdir: Path) -> None:
+def _sort(sources: list[Path], target: Path, workdir: Path) -> None:
+    """The lines of `sources`, each once, sorted by bytes, into `target`."""
     command = shutil.which("sort")
     if command is not None:
         done = subprocess.run(
-            [command, "-u", "-S", "256M", "-T", str(workdir), "-o", str(target), str(source)],
+            [command, "-u", "-S", "256M", "-T", str(workdir), "-o", str(target), *map(str, sources)],
             env={**os.environ, "LC_ALL": "C"},
             capture_output=True,
         )
         if done.returncode == 0:
             return
-    with open(source, "rb") as stream:
-        lines = sorted(set(stream))
+    lines: set[bytes] = set()
+    for source in sources:
+        with open(source, "rb") as stream:
+            lines.update(stream)
+    lines = sorted(lines)
     with open(target, "wb") as stream:
         stream.writelines(lines)
 
@@ -106,11 +114,14 @@ def apply_layer(
     report: LayerReport,
     progress: Progress | None = None,
     workdir: Path | None = None,
+    made: Path | None = None,
 ) -> None:
     """Bring `target`'s layer to what `source` holds, and keep it in `facts`.
 
     `full`: `target` has no layer (a new store) and gets all of it by bulk load; else its
-    layer is the one `facts` kept, and only the subjects whose hash differs change.
+    layer is the one `facts` kept, and only the subjects whose hash differs change. `made`:
+    the folder where the rules left what they made for the layer's graphs (see
+    link.run_rules), read instead of the store.
     """
     old = {} if full else facts.layer_hashes()
     if full:
@@ -128,7 +139,8 @@ def apply_layer(
             added = Path(scratch) / "added.nt"
             count = 0
             with open(added, "wb") as adding:
-                for key, triples in _groups(source, graph, Path(scratch)):
+                files = None if made is None else sorted(made.glob(f"{graph.rsplit(':', 1)[-1]}-*.nt"))
+                for key, triples in _groups(source, graph, Path(scratch), files):
                     seen.add(key)
                     digest = subject_hash(triples)
                     if old.get(key) != digest:

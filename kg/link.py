@@ -302,8 +302,13 @@ def run_rules(
     jobs: int | None = None,
     *,
     prefer_last: bool = False,
+    keep: Path | None = None,
 ) -> LinkReport:
     """Clear the derived graphs and run `rules`; `announce` hears of each rule as it starts.
+
+    With `keep`, a folder, the N-Triples each CONSTRUCT made for the concept or statistics
+    graph are left there (`concepts-N.nt`, `statistics-N.nt`) once loaded, so the caller
+    has the layer without reading it back from the store.
 
     Up to `jobs` steps run at once (default: one per core, at most two), each as soon as
     the steps it waits for (see `plan`) are done. With one job the steps run in file order;
@@ -319,7 +324,7 @@ def run_rules(
     clear_derived(store)
     try:
         with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
-            spans = _run_plan(store, plan(rules), Path(workdir), announce, jobs or default_jobs(), prefer_last)
+            spans = _run_plan(store, plan(rules), Path(workdir), announce, jobs or default_jobs(), prefer_last, keep)
     finally:
         clear_graph(store, SCRATCH_GRAPH)
     report.timings = [(rule.filename, spans[rule.filename][1] - spans[rule.filename][0]) for rule in rules]
@@ -380,6 +385,7 @@ def _run_plan(
     announce: Callable[[str], None] | None,
     jobs: int,
     prefer_last: bool,
+    keep: Path | None = None,
 ) -> dict[str, list[float]]:
     """Run the planned steps on `jobs` threads (Oxigraph evaluates a query without holding
     Python's lock, so two queries use two cores); return each rule's first start and last end.
@@ -395,7 +401,7 @@ def _run_plan(
     def run(index: int) -> None:
         item = planned[index]
         began = time.perf_counter()
-        _run_step(store, item.rule, item.step, single_settings(store), workdir / f"step-{index}.nt", loading)
+        _run_step(store, item.rule, item.step, single_settings(store), workdir / f"step-{index}.nt", loading, keep)
         span = spans.setdefault(item.rule.filename, [began, began])
         span[0], span[1] = min(span[0], began), time.perf_counter()
 
@@ -467,6 +473,7 @@ def _run_step(
     settings: dict[str, str],
     triples_file: Path,
     writing: contextlib.AbstractContextManager | None = None,
+    keep: Path | None = None,
 ) -> None:
     """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads.
     The loads (or the update) are made inside `writing`, a lock when steps run side by side.
@@ -488,6 +495,8 @@ def _run_step(
                 bulk_load_file(store, triples_file, ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
             elif size:
                 store.load(path=triples_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+        if keep is not None and step.graph in DERIVED_GRAPHS:
+            triples_file.rename(keep / f"{step.graph.rsplit(':', 1)[-1]}-{triples_file.name}")
         triples_file.unlink(missing_ok=True)
     except SyntaxError as exc:
         raise RuleError(f"{rule.origin}: {syntax_error(exc, text)}") from None

@@ -172,3 +172,29 @@ def test_the_corpus_pass_on_disk_makes_the_same_layer(tmp_path: Path, monkeypatc
         assert layer_lines(open_store(tmp_path / "disk"), graph) == layer_lines(open_store(tmp_path / "memory"), graph)
     assert (tmp_path / "disk" / "graph.ttl").read_bytes() == (tmp_path / "memory" / "graph.ttl").read_bytes()
     assert not list((tmp_path / "disk").glob(".staging-*"))
+
+
+def test_a_rule_that_updates_the_layer_reaches_the_store(tmp_path: Path):
+    """The layer is read from what the CONSTRUCTs wrote unless an update may have changed
+    it; a SPARQL Update of your own that writes the concepts graph is kept too."""
+    out = tmp_path / "out"
+    build(None, BuildConfig(output=out))
+    mine = tmp_path / "rules"
+    mine.mkdir()
+    (mine / "96-flag.ru").write_text(
+        "# title: Flag areas\n# runs: corpus\n# derives: kg:flagged on areas\n# why: a test\n"
+        "PREFIX kg: <urn:kg:vocab:>\nPREFIX kgg: <urn:kg:graph:>\n"
+        'INSERT { GRAPH kgg:concepts { ?c kg:flagged true } } WHERE { GRAPH kgg:concepts { ?c kg:kind "area" } }\n'
+    )
+    result = CliRunner().invoke(main, ["link", "-o", str(out), "--rules", str(mine)])
+    assert result.exit_code == 0, result.output
+    flagged = [line for line in layer_lines(open_store(out)) if "flagged" in line]
+    assert len(flagged) == 5
+    # Without it again, the flags go (the layer's delta removes them).
+    from kg.link import relink
+
+    relink(out)
+    assert not [line for line in layer_lines(open_store(out)) if "flagged" in line]
+    fresh = tmp_path / "fresh"
+    build(None, BuildConfig(output=fresh))
+    assert layer_lines(open_store(out)) == layer_lines(open_store(fresh))
