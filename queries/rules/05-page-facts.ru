@@ -45,12 +45,15 @@ WHERE {
   GRAPH ?page { ?s ?p ?o }
 }
 
-# Whatever holds a list (10-areas counts a list only where nothing else holds it).
-CONSTRUCT { ?holder ?holds ?list }
+# Whatever holds a list, or a page's main thing (10-areas counts a list only where nothing
+# else holds it).
+CONSTRUCT { ?holder ?holds ?held }
 WHERE {
-  GRAPH kgg:link-scratch { kg:settings kg:listType ?listType }
+  { GRAPH kgg:link-scratch { kg:settings kg:listType ?type } }
+  UNION
+  { GRAPH kgg:link-scratch { kg:settings kg:mainThingType ?type } }
   GRAPH kgg:provenance { ?page a prov:Entity }
-  GRAPH ?page { ?list a ?listType . ?holder ?holds ?list }
+  GRAPH ?page { ?held a ?type . ?holder ?holds ?held }
 }
 
 # Every IRI the page names (55-sources: the pages whose graph mentions a concept).
