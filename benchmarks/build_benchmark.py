@@ -1075,7 +1075,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     results = {
         "environment": environment() | {"kg_source_digest": {"before": source_before, "after": source_after}},
-        "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "arguments": {k: json.loads(json.dumps(v, default=str)) for k, v in vars(args).items()},
         "ratios": (
             "× rdflib: the row's pages/s over rdflib's; ÷ orjson: orjson parse-only pages/s over the row's; "
             "÷ read+orjson: the same with reading and fence extraction timed"
