@@ -34,14 +34,16 @@ def default_jobs() -> int:
     return min(os.cpu_count() or 1, 2)
 
 
-def _start(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def _start(initializer: Callable[..., None] | None, initargs: tuple, parent: int | None = None) -> None:
     # Ctrl-C at a terminal reaches the whole process group; stopping is the main process's
     # job, and a worker dying of it would print a traceback. The worker was started with
     # SIGINT blocked (ordered_map), so none got through before this.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # The parent's id as the parent gave it: one killed while this worker was still
+    # starting (importing, on a loaded machine) is already gone, and the worker ends at once.
+    threading.Thread(target=_exit_with_parent, args=(parent or os.getppid(),), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
 
@@ -145,7 +147,10 @@ def ordered_map(
         # waits forever for its task thread, which needs that lock (a build that hung on
         # Ctrl-C). This executor keeps reading results until its workers have stopped.
         executor = futures.ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(initializer, initargs)
+            jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(initializer, initargs, os.getpid()),
         )
         try:
             # A window of tasks, not executor.map: map hands out every task at once, and
