@@ -19,9 +19,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from .config import BuildConfig
-from .contexts import ContextLoader, is_schemaorg_context, schemaorg_iri_terms
+from .contexts import ContextLoader
 from .errors import BuildError, PageError
-from .expand import lint, to_quads
+from .expand import dropped_iri_warning, lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
 from .incremental import (
@@ -40,6 +40,7 @@ from .incremental import (
     write_outputs,
     write_pages_token,
 )
+from .iris import iri_terms_of, repair_iris
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
 from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
@@ -90,10 +91,9 @@ class FileResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def _iri_terms(document: object) -> frozenset[str]:
-    """The terms to check for ill-formed IRIs: schema.org's @id terms when that is the context."""
-    context = document.get("@context") if isinstance(document, dict) else None
-    return schemaorg_iri_terms() if isinstance(context, str) and is_schemaorg_context(context) else frozenset()
+def _already_noted(warning: str, dropped: frozenset[str]) -> bool:
+    """Whether pyld's warning is about an IRI the repair has reported dropped (one warning per value)."""
+    return any(warning == dropped_iri_warning(value) for value in dropped)
 
 
 class _OverBudget(BaseException):
@@ -162,16 +162,26 @@ class PageConverter:
             try:
                 parsed = parse_block(block.text)
                 warnings += parsed.warnings
-                warnings += lint(parsed.data, _iri_terms(parsed.data))
-                fast = fast_quads(parsed.data, outcome.url)
+                # Both JSON-LD paths read the document with its ill-formed IRIs repaired.
+                repaired = repair_iris(parsed.data, iri_terms_of(parsed.data))
+                document = repaired.document
+                warnings += repaired.notes
+                warnings += lint(document)
+                fast = fast_quads(document, outcome.url)
                 if fast is not None:
                     block_quads, names_https = fast
                     rewrite_https = rewrite_https or names_https
                     outcome.fast_blocks += 1
                 else:
+                    pyld_warnings: list[str] = []
                     block_quads = to_quads(
-                        parsed.data, base=outcome.url, loader=self.loader, bnode_prefix=f"b{index}x", warnings=warnings
+                        document,
+                        base=outcome.url,
+                        loader=self.loader,
+                        bnode_prefix=f"b{index}x",
+                        warnings=pyld_warnings,
                     )
+                    warnings += [w for w in pyld_warnings if not _already_noted(w, repaired.dropped)]
                     rewrite_https = True
                 if not block_quads:
                     empty.append(block.where)
@@ -215,6 +225,9 @@ class PageConverter:
                         result.pages.append(self.convert(item, sha))
                 except _OverBudget:
                     reason = f"took longer than {self.config.page_seconds:g} s to convert; stopped"
+                    result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
+                except Exception as exc:  # noqa: BLE001 (a library's limit or bug on one page is that page's failure)
+                    reason = f"conversion failed ({type(exc).__name__}: {str(exc)[:200]})"
                     result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
             return result
         except PageError as exc:
