@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,6 +52,7 @@ from .store import (
     PAGES_DIR,
     ProvenanceRecord,
     StagingStore,
+    merged_source_iri,
     release_memory,
     staging,
     store_path,
@@ -323,13 +324,25 @@ def _fill(
             report.pages.append(outcome)
             if result.provenance is None:
                 continue
+            record = result.provenance
             if outcome.url in owners:
-                outcome.warnings.append(f"same page URL as {owners[outcome.url]}, which was kept; this copy is skipped")
-                outcome.triples = 0
-                continue
-            owners[outcome.url] = outcome.label
+                # Two files of one page (a crawl saved it twice, or under two names): both
+                # describe it, so the second's triples join the first's graph, and its own
+                # provenance record names the page it went into.
+                outcome.warnings.append(
+                    f"same page URL as {owners[outcome.url]}: its JSON-LD is merged into that page's graph"
+                )
+                outcome.merged = True
+                record = replace(
+                    record,
+                    page=merged_source_iri(outcome.label),
+                    merged_into=outcome.url,
+                    warnings=tuple(outcome.warnings),
+                )
+            else:
+                owners[outcome.url] = outcome.label
             writer.add(result.graph)
-            writer.add(_provenance_nquads(result.provenance))
+            writer.add(_provenance_nquads(record))
             report.triples += outcome.triples
         if progress:
             progress(done, total)
@@ -347,20 +360,25 @@ def _unchanged(
     to_read: list[SourceFile] = []
     to_drop: list[PreviousPage] = []
     owners: dict[str, str] = {}
+    shas: dict[str, str | None] = {}
+    for source in files:
+        try:
+            shas[source.name] = file_sha256(source.path)
+        except OSError:
+            shas[source.name] = None
+    forced = _sharing_a_graph(previous, shas)
     for source in files:
         before = previous.pop(source.name, None)
-        try:
-            current = file_sha256(source.path)
-        except OSError:
-            current = None
+        current = shas[source.name]
         # Files whose pages failed are read again: the cause may lie outside the file
         # (a context mapping, a remote host, the time budget).
-        if before and current and all(page.source_sha256 == current and not page.errors for page in before):
+        if _still_stands(before, current) and source.name not in forced:
             for page in before:
                 outcome = page.outcome()
                 report.pages.append(outcome)
                 report.triples += outcome.triples
-                owners[page.url] = outcome.label
+                if page.merged_into is None:
+                    owners[page.url] = outcome.label
             continue
         to_drop += before or []
         to_read.append(source)
@@ -368,6 +386,31 @@ def _unchanged(
         to_drop += gone
         report.removed += len(gone)
     return to_read, to_drop, owners
+
+
+def _still_stands(before: list[PreviousPage] | None, current: str | None) -> bool:
+    """Whether a file's pages from the last build are what reading it again would give."""
+    return bool(before and current and all(page.source_sha256 == current and not page.errors for page in before))
+
+
+def _sharing_a_graph(previous: dict[str, list[PreviousPage]], shas: dict[str, str | None]) -> set[str]:
+    """Unchanged files to read again because they share a page graph (one was merged into
+    the other's page) with a file that changed or is gone: the graph goes with either."""
+    stale = {name for name, before in previous.items() if name not in shas or not _still_stands(before, shas[name])}
+    sharers: dict[str, set[str]] = {}
+    for name, pages in previous.items():
+        for page in pages:
+            sharers.setdefault(page.merged_into or page.url, set()).add(name)
+    shared = [names for names in sharers.values() if len(names) > 1]
+    forced: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for names in shared:
+            if names & (stale | forced) and not names <= stale | forced:
+                forced |= names - stale
+                grew = True
+    return forced
 
 
 def count_nodes(store: ox.Store) -> int:

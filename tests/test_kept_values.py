@@ -228,3 +228,77 @@ def test_a_failure_inside_one_page_s_conversion_is_that_page_s_error(tmp_path: P
     )
     assert "2 pages (1 built, 1 failed)" in result.output
     assert objects(out, SITE + "good/#recipe", "name") == {"Scones"}
+
+
+# -- 3b: two files of one page: the second is merged into the page's graph ------------------
+
+KG = "urn:kg:vocab:"
+PROVENANCE = ox.NamedNode("urn:kg:graph:provenance")
+LEMON = SITE + "lemon-curd/"
+# A crawl saved the page twice: a thin copy (the site's WebPage node) and the full one (a Recipe).
+THIN = page(
+    LEMON, json.dumps({"@context": "https://schema.org", "@type": "WebPage", "@id": LEMON, "name": "Lemon Curd"})
+)
+FULL = page(LEMON, json.dumps(recipe(LEMON, "Lemon Curd", recipeYield="2 jars", recipeIngredient=["4 lemons"])))
+
+
+def provenance(out: Path, subject: str) -> dict[str, set[str]]:
+    store = open_store(out)
+    found: dict[str, set[str]] = {}
+    for quad in store.quads_for_pattern(ox.NamedNode(subject), None, None, PROVENANCE):
+        found.setdefault(quad.predicate.value.removeprefix(KG), set()).add(quad.object.value)
+    return found
+
+
+def merged_sources(out: Path, page_url: str) -> set[str]:
+    store = open_store(out)
+    merged = store.quads_for_pattern(None, ox.NamedNode(KG + "mergedInto"), ox.NamedNode(page_url), PROVENANCE)
+    return {next(iter(provenance(out, quad.subject.value)["sourcePath"])) for quad in merged}
+
+
+def test_two_files_of_one_page_are_merged_into_its_graph_with_both_as_sources(tmp_path: Path):
+    folder = write_files(tmp_path / "pages", {"a-lemon-curd.html": THIN, "b-lemon-curd-full.html": FULL})
+    out = tmp_path / "out"
+
+    result = run("build", str(folder), "-o", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: b-lemon-curd-full.html: same page URL as a-lemon-curd.html: its JSON-LD is merged into that "
+        "page's graph" in result.output
+    )
+    assert "1 file with the page URL of another, merged into its page" in result.output
+    # Both files' JSON-LD is in the page's one graph: nothing of the second is lost.
+    assert objects(out, LEMON, "name") == {"Lemon Curd"}
+    assert objects(out, LEMON + "#recipe", "recipeYield") == {"2 jars"}
+    assert {graph.value for graph in open_store(out).named_graphs()} >= {LEMON}
+    # Both are its sources in provenance.
+    assert provenance(out, LEMON)["sourcePath"] == {"a-lemon-curd.html"}
+    assert merged_sources(out, LEMON) == {"b-lemon-curd-full.html"}
+
+
+def test_an_incremental_build_reads_both_files_of_a_merged_page_again(tmp_path: Path):
+    other = page(SITE + "scones/", json.dumps(recipe(SITE + "scones/", "Scones")))
+    files = {"a-lemon-curd.html": THIN, "b-lemon-curd-full.html": FULL, "c-scones.html": other}
+    folder = write_files(tmp_path / "pages", files)
+    out = tmp_path / "out"
+    assert run("build", str(folder), "-o", str(out)).exit_code == 0
+
+    # The thin copy changes: the page's graph goes, and both files fill it again.
+    (folder / "a-lemon-curd.html").write_text(THIN.replace('"Lemon Curd"', '"Lemon Curd, Quick"'), "utf-8")
+    result = run("build", str(folder), "-o", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert "incremental: 1 pages unchanged, 2 read, 0 removed" in result.output
+    assert objects(out, LEMON, "name") == {"Lemon Curd, Quick"}
+    assert objects(out, LEMON + "#recipe", "recipeYield") == {"2 jars"}
+
+    # The full copy goes: the page keeps only what the thin one says.
+    (folder / "b-lemon-curd-full.html").unlink()
+    result = run("build", str(folder), "-o", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert "incremental: 1 pages unchanged, 1 read, 1 removed" in result.output
+    assert objects(out, LEMON + "#recipe", "recipeYield") == set()
+    assert objects(out, LEMON, "name") == {"Lemon Curd, Quick"}
+    assert merged_sources(out, LEMON) == set()
