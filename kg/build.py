@@ -158,6 +158,7 @@ class PageConverter:
         quads: list[ox.Quad] = []
         rewrite_https = False
         empty: list[str] = []
+        iri_notes: set[str] = set()  # a value repeated in several blocks is reported once a page
         for index, block in enumerate(page.blocks):
             warnings: list[str] = []
             try:
@@ -166,7 +167,8 @@ class PageConverter:
                 # Both JSON-LD paths read the document with its ill-formed IRIs repaired.
                 repaired = repair_iris(parsed.data, iri_terms_of(parsed.data))
                 document = repaired.document
-                warnings += repaired.notes
+                warnings += [note for note in repaired.notes if note not in iri_notes]
+                iri_notes.update(repaired.notes)
                 warnings += lint(document)
                 fast = fast_quads(document, outcome.url)
                 if fast is not None:

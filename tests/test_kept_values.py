@@ -107,6 +107,23 @@ def test_ill_formed_iris_are_kept_percent_encoded_with_one_warning_each(path: st
     ]
 
 
+def test_an_ill_formed_iri_in_two_scripts_of_a_page_is_reported_once(tmp_path: Path):
+    # A theme and an SEO plugin each print the site's search action.
+    search = {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "url": SITE,
+        "potentialAction": {"@type": "SearchAction", "target": SITE + "?s={search_term_string}"},
+    }
+    scripts = (json.dumps(search), json.dumps({**search, "name": "Crumbs"}))
+    folder = write_files(tmp_path / "pages", {"home.html": page(SITE, *scripts)})
+
+    result = run("build", str(folder), "-o", str(tmp_path / "out"))
+
+    assert result.exit_code == 0, result.output
+    assert len(warnings_of(result, "home.html")) == 1, result.output
+
+
 # -- 3c: comments with text and a statement's ";" around the JSON ---------------------------
 
 REPAIRED_SCRIPTS = {
