@@ -498,7 +498,8 @@ def describe(graph: nx.DiGraph, node: str) -> str:
 
 
 def find_concept(graph: nx.DiGraph, text: str) -> str:
-    """The one concept `text` names: an IRI, a label (any case), "Label (kind)", or a unique prefix.
+    """The one concept `text` names: an IRI (bare or in <>), a label (any case), "Label (kind)",
+    "Label (site)", "Label (kind, site)", or a unique prefix.
 
     Raises AmbiguousConcept listing the candidates, or UnknownConcept listing the closest labels.
     """
