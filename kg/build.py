@@ -12,16 +12,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from .config import BuildConfig
-from .contexts import ContextLoader, is_schemaorg_context, schemaorg_iri_terms
+from .contexts import ContextLoader
 from .errors import BuildError, PageError
-from .expand import lint, to_quads
+from .expand import dropped_iri_warning, lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
 from .incremental import (
@@ -40,6 +40,7 @@ from .incremental import (
     write_outputs,
     write_pages_token,
 )
+from .iris import iri_terms_of, repair_iris
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
 from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
@@ -51,6 +52,7 @@ from .store import (
     PAGES_DIR,
     ProvenanceRecord,
     StagingStore,
+    merged_source_iri,
     release_memory,
     staging,
     store_path,
@@ -90,10 +92,9 @@ class FileResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def _iri_terms(document: object) -> frozenset[str]:
-    """The terms to check for ill-formed IRIs: schema.org's @id terms when that is the context."""
-    context = document.get("@context") if isinstance(document, dict) else None
-    return schemaorg_iri_terms() if isinstance(context, str) and is_schemaorg_context(context) else frozenset()
+def _already_noted(warning: str, dropped: frozenset[str]) -> bool:
+    """Whether pyld's warning is about an IRI the repair has reported dropped (one warning per value)."""
+    return any(warning == dropped_iri_warning(value) for value in dropped)
 
 
 class _OverBudget(BaseException):
@@ -157,21 +158,33 @@ class PageConverter:
         quads: list[ox.Quad] = []
         rewrite_https = False
         empty: list[str] = []
+        iri_notes: set[str] = set()  # a value repeated in several blocks is reported once a page
         for index, block in enumerate(page.blocks):
             warnings: list[str] = []
             try:
                 parsed = parse_block(block.text)
                 warnings += parsed.warnings
-                warnings += lint(parsed.data, _iri_terms(parsed.data))
-                fast = fast_quads(parsed.data, outcome.url)
+                # Both JSON-LD paths read the document with its ill-formed IRIs repaired.
+                repaired = repair_iris(parsed.data, iri_terms_of(parsed.data))
+                document = repaired.document
+                warnings += [note for note in repaired.notes if note not in iri_notes]
+                iri_notes.update(repaired.notes)
+                warnings += lint(document)
+                fast = fast_quads(document, outcome.url)
                 if fast is not None:
                     block_quads, names_https = fast
                     rewrite_https = rewrite_https or names_https
                     outcome.fast_blocks += 1
                 else:
+                    pyld_warnings: list[str] = []
                     block_quads = to_quads(
-                        parsed.data, base=outcome.url, loader=self.loader, bnode_prefix=f"b{index}x", warnings=warnings
+                        document,
+                        base=outcome.url,
+                        loader=self.loader,
+                        bnode_prefix=f"b{index}x",
+                        warnings=pyld_warnings,
                     )
+                    warnings += [w for w in pyld_warnings if not _already_noted(w, repaired.dropped)]
                     rewrite_https = True
                 if not block_quads:
                     empty.append(block.where)
@@ -215,6 +228,9 @@ class PageConverter:
                         result.pages.append(self.convert(item, sha))
                 except _OverBudget:
                     reason = f"took longer than {self.config.page_seconds:g} s to convert; stopped"
+                    result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
+                except Exception as exc:  # noqa: BLE001 (a library's limit or bug on one page is that page's failure)
+                    reason = f"conversion failed ({type(exc).__name__}: {str(exc)[:200]})"
                     result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
             return result
         except PageError as exc:
@@ -310,13 +326,25 @@ def _fill(
             report.pages.append(outcome)
             if result.provenance is None:
                 continue
+            record = result.provenance
             if outcome.url in owners:
-                outcome.warnings.append(f"same page URL as {owners[outcome.url]}, which was kept; this copy is skipped")
-                outcome.triples = 0
-                continue
-            owners[outcome.url] = outcome.label
+                # Two files of one page (a crawl saved it twice, or under two names): both
+                # describe it, so the second's triples join the first's graph, and its own
+                # provenance record names the page it went into.
+                outcome.warnings.append(
+                    f"same page URL as {owners[outcome.url]}: its JSON-LD is merged into that page's graph"
+                )
+                outcome.merged = True
+                record = replace(
+                    record,
+                    page=merged_source_iri(outcome.label),
+                    merged_into=outcome.url,
+                    warnings=tuple(outcome.warnings),
+                )
+            else:
+                owners[outcome.url] = outcome.label
             writer.add(result.graph)
-            writer.add(_provenance_nquads(result.provenance))
+            writer.add(_provenance_nquads(record))
             report.triples += outcome.triples
         if progress:
             progress(done, total)
@@ -334,20 +362,25 @@ def _unchanged(
     to_read: list[SourceFile] = []
     to_drop: list[PreviousPage] = []
     owners: dict[str, str] = {}
+    shas: dict[str, str | None] = {}
+    for source in files:
+        try:
+            shas[source.name] = file_sha256(source.path)
+        except OSError:
+            shas[source.name] = None
+    forced = _sharing_a_graph(previous, shas)
     for source in files:
         before = previous.pop(source.name, None)
-        try:
-            current = file_sha256(source.path)
-        except OSError:
-            current = None
+        current = shas[source.name]
         # Files whose pages failed are read again: the cause may lie outside the file
         # (a context mapping, a remote host, the time budget).
-        if before and current and all(page.source_sha256 == current and not page.errors for page in before):
+        if _still_stands(before, current) and source.name not in forced:
             for page in before:
                 outcome = page.outcome()
                 report.pages.append(outcome)
                 report.triples += outcome.triples
-                owners[page.url] = outcome.label
+                if page.merged_into is None:
+                    owners[page.url] = outcome.label
             continue
         to_drop += before or []
         to_read.append(source)
@@ -355,6 +388,31 @@ def _unchanged(
         to_drop += gone
         report.removed += len(gone)
     return to_read, to_drop, owners
+
+
+def _still_stands(before: list[PreviousPage] | None, current: str | None) -> bool:
+    """Whether a file's pages from the last build are what reading it again would give."""
+    return bool(before and current and all(page.source_sha256 == current and not page.errors for page in before))
+
+
+def _sharing_a_graph(previous: dict[str, list[PreviousPage]], shas: dict[str, str | None]) -> set[str]:
+    """Unchanged files to read again because they share a page graph (one was merged into
+    the other's page) with a file that changed or is gone: the graph goes with either."""
+    stale = {name for name, before in previous.items() if name not in shas or not _still_stands(before, shas[name])}
+    sharers: dict[str, set[str]] = {}
+    for name, pages in previous.items():
+        for page in pages:
+            sharers.setdefault(page.merged_into or page.url, set()).add(name)
+    shared = [names for names in sharers.values() if len(names) > 1]
+    forced: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for names in shared:
+            if names & (stale | forced) and not names <= stale | forced:
+                forced |= names - stale
+                grew = True
+    return forced
 
 
 def count_nodes(store: ox.Store) -> int:

@@ -211,7 +211,11 @@ def export(output, format_name, graph, destination):
 
 @main.command()
 @output_option
-@click.option("--around", metavar="LABEL", help="Draw only the neighbourhood of this concept.")
+@click.option(
+    "--around",
+    metavar="LABEL|IRI",
+    help='Draw only the neighbourhood of this concept: its label, "Label (kind, site)", or its IRI.',
+)
 @click.option(
     "--depth",
     type=click.IntRange(min=0),
@@ -239,6 +243,7 @@ def view(output, around, depth, max_nodes, destination):
     \b
     Example:
         kg view --around "Peer to Peer" --depth 2 --to p2p.html
+        kg view --around https://crumbs.example/recipes/ --depth 1
     Hover a concept for its definition, click it to open its page; the search
     box finds a concept by label and the area menu shows one area.
     """
@@ -261,13 +266,15 @@ def view(output, around, depth, max_nodes, destination):
 def path_command(output, source, target, all_shortest):
     """Print the shortest chain of relations between two concepts.
 
-    FROM and TO are labels, matched case-insensitively; a unique prefix is
-    enough, and "Label (kind)" or the concept's IRI picks one of several
-    concepts with the same label.
+    FROM and TO are labels, matched case-insensitively, or concepts' IRIs; a
+    unique prefix is enough, and "Label (kind)", "Label (site)", "Label (kind,
+    site)" or the concept's IRI picks one of several concepts with the same
+    label.
 
     \b
     Example:
         kg path "Peer to Peer" "Lightning Network"
+        kg path "Brownies (crumbs.example)" https://crumbs.example/lemon-bars/
     """
     from .network import concept_paths, format_path, load_concepts
 

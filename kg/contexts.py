@@ -17,12 +17,20 @@ from .errors import RemoteContextRefused
 SCHEMAORG_CONTEXT_FILE = "schemaorg-context-30.0.jsonld"
 
 # Every spelling under which pages name schema.org's context; compared after
-# dropping the scheme and any trailing slash.
-_SCHEMAORG_ALIASES = {
+# dropping the scheme, a leading "www." and any trailing slash. schema.org's extension
+# hosts (pending, health-lifesci, bib, auto) and its Google mirror serve the same context
+# (its terms include the extensions'), and so does the context document's own URL.
+_SCHEMAORG_HOSTS = (
     "schema.org",
-    "schema.org/docs/jsonldcontext.json",
-    "schema.org/docs/jsonldcontext.jsonld",
-}
+    "schema.googleapis.com",
+    "pending.schema.org",
+    "health-lifesci.schema.org",
+    "bib.schema.org",
+    "auto.schema.org",
+)
+_SCHEMAORG_ALIASES = frozenset(
+    host + path for host in _SCHEMAORG_HOSTS for path in ("", "/docs/jsonldcontext.json", "/docs/jsonldcontext.jsonld")
+)
 
 
 def is_schemaorg_context(url: str) -> bool:

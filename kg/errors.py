@@ -72,7 +72,9 @@ class AmbiguousConcept(ConceptError):
         shown = ", ".join(candidates[:10]) + (f", ... {len(candidates) - 10} more" if len(candidates) > 10 else "")
         super().__init__(
             f"{label!r} names {len(candidates)} concepts: {shown}; "
-            "type more of the label, or add the kind in parentheses, e.g. 'State Channels (area)'"
+            "type more of the label, or add the kind in parentheses, e.g. 'State Channels (area)', "
+            "and the site where sites share a label, e.g. 'Brownies (definition, crumbs.example)', "
+            "or give the concept's IRI"
         )
 
 

@@ -12,6 +12,7 @@ class PageOutcome:
     blocks: int = 0
     fast_blocks: int = 0  # blocks the fast JSON-LD path took; the rest went through pyld
     reused: bool = False  # an incremental build kept this page's graph without reading it
+    merged: bool = False  # a second file of a page URL, merged into the first one's graph
     triples: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -116,6 +117,9 @@ class BuildReport:
         text = f"JSON-LD: {fast} blocks by the fast path, {sum(page.blocks for page in read) - fast} by pyld"
         if self.unchanged or self.removed:
             text += f"; incremental: {self.unchanged} pages unchanged, {len(read)} read, {self.removed} removed"
+        merged = sum(1 for page in self.pages if page.merged)
+        if merged:
+            text += f"; {_count(merged, 'file')} with the page URL of another, merged into its page"
         if self.kept:
             text += "; nothing changed, the store and exports were kept as they were"
         if self.skipped:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -115,6 +116,11 @@ def open_store(output: Path | str, *, read_only: bool = True) -> ox.Store:
         raise StoreError(f"cannot open the store in {path}: {exc}") from None
 
 
+def merged_source_iri(label: str) -> str:
+    """The provenance node of a source whose page was merged into another file's page."""
+    return "urn:kg:source:" + quote(label, safe="/#")
+
+
 @dataclass(frozen=True)
 class ProvenanceRecord:
     """Where one page's graph came from and how its build went."""
@@ -130,6 +136,9 @@ class ProvenanceRecord:
     errors: tuple[str, ...] = ()
     record: str | None = None
     source_sha256: str = ""  # of the whole source file: what an incremental build compares
+    # A second file with the same page URL: its triples went into that page's graph, and
+    # this record (its IRI is merged_source_iri's) names the page with kg:mergedInto.
+    merged_into: str | None = None
 
     def quads(self) -> Iterator[ox.Quad]:
         subject = ox.NamedNode(self.page)
@@ -137,7 +146,10 @@ class ProvenanceRecord:
         def add(predicate: str, value: ox.NamedNode | ox.Literal) -> ox.Quad:
             return ox.Quad(subject, ox.NamedNode(predicate), value, _PROV_GRAPH)
 
-        yield add(str(RDF.type), ox.NamedNode(str(PROV.Entity)))
+        if self.merged_into:  # not a page of its own (the rules and counts read prov:Entity)
+            yield add(str(KG.mergedInto), ox.NamedNode(self.merged_into))
+        else:
+            yield add(str(RDF.type), ox.NamedNode(str(PROV.Entity)))
         yield add(str(KG.sourcePath), ox.Literal(self.source_path))
         if self.record:
             yield add(str(KG.record), ox.Literal(self.record))

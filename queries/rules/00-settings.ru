@@ -28,6 +28,14 @@ INSERT DATA { GRAPH kgg:link-scratch {
     # A breadcrumb trail is a schema:BreadcrumbList, which does not count.
     kg:listType schema:ItemList ;
 
+    # ... unless the page has a main thing of its own beside the list (a recipe page with a
+    # "more recipes" list, an article with "most read"): what its schema:mainEntity names,
+    # what names it through schema:mainEntityOfPage, or a thing of one of these types that
+    # nothing on the page holds. A list that is the page's schema:mainEntity still counts.
+    kg:mainThingType schema:Recipe , schema:HowTo , schema:Article , schema:NewsArticle , schema:BlogPosting ,
+      schema:TechArticle , schema:ScholarlyArticle , schema:Report , schema:Product , schema:Event ,
+      schema:Course , schema:JobPosting , schema:Book , schema:Movie ;
+
     # A thing of one of these types is an area wherever a page describes it, whether or not
     # it is a page itself, with every thing it lists through a member property, fragments of
     # its own page included (a one-page glossary defines its terms as #fragments).
