@@ -143,10 +143,11 @@ def test_related_areas_carry_what_they_share(seeds_build: Path):
     assert [(row["shared"], row["n"]) for row in overlaps] == [(ORDER_BOOKS, "1")]
 
 
-def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]:
+def closest_pairs(store: ox.Store, max_areas: int, keep: int, max_members: int | None = None) -> tuple[set, set]:
     """Rule 80 done again in Python: the area pairs and the definition pairs it should keep."""
     rows = concepts(store, '?a kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term"))')
     listed_by = Counter(row["m"] for row in rows)
+    size = Counter(row["a"] for row in rows)
     members, areas = defaultdict(set), defaultdict(set)
     for row in rows:
         if listed_by[row["m"]] <= max_areas:
@@ -167,10 +168,11 @@ def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]
         for area in members
         for pair in closest(area, Counter(o for m in members[area] for o in areas[m] if o != area))
     }
+    grouping = {area for area in members if max_members is None or size[area] <= max_members}
     member_pairs = {
         pair
         for member in areas
-        for pair in closest(member, Counter(o for a in areas[member] for o in members[a] if o != member))
+        for pair in closest(member, Counter(o for a in areas[member] & grouping for o in members[a] if o != member))
     }
     return area_pairs, member_pairs
 
@@ -191,6 +193,26 @@ def test_each_concept_keeps_its_closest_related_concepts(example_store: ox.Store
         (row["a"], row["b"])
         for row in concepts(store, "?o a kg:Overlap ; kg:between ?a , ?b FILTER(STR(?a) < STR(?b))")
     }
+
+
+def test_an_area_listing_too_many_members_relates_none_of_them(example_store: ox.Store, tmp_path: Path):
+    store = copy_of(example_store)
+    rows = concepts(store, '?a kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term"))')
+    sizes = sorted(Counter(row["a"] for row in rows).values())
+    bound = sizes[len(sizes) // 2]  # the larger half of the areas is over it
+    assert sizes[-1] > bound
+    unbounded = closest_pairs(store, max_areas=50, keep=10)
+    derive(store, rules_dir=settings_folder(tmp_path / "mine", maxMembersPerArea=str(bound)))
+    area_pairs, member_pairs = closest_pairs(store, max_areas=50, keep=10, max_members=bound)
+    assert area_pairs == unbounded[0]  # areas still overlap through the members of large areas
+    assert member_pairs < unbounded[1]  # but the members of a large area are not related through it
+    related = {(row["a"], row["b"]) for row in concepts(store, "?a skos:related ?b FILTER(STR(?a) < STR(?b))")}
+    hierarchy = {(row["a"], row["b"]) for row in concepts(store, "?a skos:broader|skos:narrower ?b")}
+    hierarchy |= {(b, a) for a, b in hierarchy}
+    assert related == (area_pairs | member_pairs) - hierarchy
+    assert len(concepts(store, '?a kg:kind "area" ; skos:narrower ?m')) == len(
+        concepts(example_store, '?a kg:kind "area" ; skos:narrower ?m')
+    )  # every member stays narrower than its area
 
 
 def test_a_member_listed_by_too_many_areas_relates_nothing(seeds_build: Path, tmp_path: Path):
