@@ -37,7 +37,9 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except KgError as exc:
-            raise click.ClickException(str(exc)) from None
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
         except KeyboardInterrupt:
             click.echo("interrupted; the previous build is intact", err=True)
             sys.exit(130)
@@ -194,6 +196,7 @@ def export(output, format_name, graph, destination):
     """
     from .export import export as run_export
     from .export import exporter
+    from .folder import check_destination
     from .store import open_store
     from .workers import default_jobs
 
@@ -204,7 +207,7 @@ def export(output, format_name, graph, destination):
         run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()
         return
-    path = Path(destination) if destination else output / chosen.filename
+    path = check_destination(output, destination) if destination else output / chosen.filename
     run_export(store, chosen.name, path, graph=graph, **parallel)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
@@ -229,7 +232,7 @@ def export(output, format_name, graph, destination):
 @click.option(
     "--to",
     "destination",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is refused by kg.folder, in one line
     help="Write the page here instead of OUTPUT/graph.html.",
 )
 @user_errors

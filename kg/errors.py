@@ -6,6 +6,9 @@ from __future__ import annotations
 class KgError(Exception):
     """Base class of every error kg reports to a user."""
 
+    # The command's exit code: 2 where nothing was done (see README, exit codes).
+    exit_code = 1
+
 
 class SourceError(KgError):
     """A source given on the command line cannot be read (missing, empty, unsupported)."""
@@ -33,6 +36,12 @@ class BuildError(KgError):
 
 class StoreError(KgError):
     """The build folder holds no store, or a store kg cannot open."""
+
+
+class FolderBusy(StoreError):
+    """Another kg process is writing to the build folder; nothing was done."""
+
+    exit_code = 2
 
 
 class ExportError(KgError):
