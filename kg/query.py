@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
+from .offline import FetchRefused, refuse_fetching
 from .results import QUERY_PREFIXES, RESULT_FORMATS, Answer, format_answer, render_table
 
 QUERY_SUFFIX = ".rq"
@@ -293,6 +294,7 @@ def _answer(result, started: float) -> Answer:
 def run_in_process(store: ox.Store, text: str, bindings: dict | None = None) -> Answer:
     """Run a query on an open store, here. It cannot be stopped: use `run_in_child` for a time limit."""
     started = time.perf_counter()
+    refuse_fetching(text)
     text, bindings = bind_with_values(text, bindings)
     try:
         result = store.query(
@@ -336,6 +338,7 @@ def _worker_source() -> str:
 def run_in_child(store_dir: Path, text: str, bindings: dict | None = None, timeout: float | None = None) -> Answer:
     """Run a query in a child process on the store at `store_dir` (opened read-only there), and
     kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too."""
+    refuse_fetching(text)
     text, bindings = bind_with_values(text, bindings)
     request = {
         "store": str(store_dir),
@@ -408,6 +411,7 @@ class KnowledgeGraph:
 
     def query(self, sparql: str, initBindings=None, initNs=None, **kwargs):  # noqa: N803 (rdflib's names)
         """rdflib's Graph.query, answered by Oxigraph."""
+        refuse_fetching(sparql)
         return self.dataset.query(sparql, initBindings=initBindings, initNs=initNs, **kwargs)
 
     def run(self, query: str, *, timeout: float | None = None, queries_dir: Path | None = None, **bindings) -> Answer:
@@ -439,6 +443,7 @@ def open_graph(output: Path | str = "output") -> KnowledgeGraph:
 
 __all__ = [
     "QUERY_PREFIXES",
+    "FetchRefused",
     "RESULT_FORMATS",
     "Answer",
     "KnowledgeGraph",
@@ -449,6 +454,7 @@ __all__ = [
     "library",
     "open_graph",
     "parse_bindings",
+    "refuse_fetching",
     "render_table",
     "run_in_child",
     "run_in_process",
