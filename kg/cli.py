@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .config import BuildConfig
 from .errors import KgError
+from .terminal import printable
 
 MAX_SHOWN_WARNINGS = 20
 MAX_SHOWN_ERRORS = 200
@@ -37,7 +38,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except KgError as exc:
-            error = click.ClickException(str(exc))
+            error = click.ClickException(printable(str(exc)))  # it may quote page text
             error.exit_code = exc.exit_code
             raise error from None
         except KeyboardInterrupt:
@@ -281,7 +282,7 @@ def path_command(output, source, target, all_shortest):
     start, end = table.nodes[first], table.nodes[last]
     paths = concept_paths(graph, start, end, all_shortest=all_shortest)
     for hops in paths:
-        click.echo(format_path(graph, hops) or graph.nodes[start]["label"])
+        click.echo(printable(format_path(graph, hops) or graph.nodes[start]["label"]))
     hops = len(paths[0])
     shown = f"{len(paths)} shortest paths" if all_shortest else "shortest path"
     click.echo(f"{shown}: {hops} hop{'s' if hops != 1 else ''}", err=True)
@@ -305,7 +306,7 @@ def stats(output, top):
     """
     from .network import load_concepts, summarize
 
-    click.echo(summarize(load_concepts(output), top=top).report())
+    click.echo(printable(summarize(load_concepts(output), top=top).report()))
 
 
 def _result_formats() -> list[str]:
@@ -373,11 +374,9 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
         LibraryQuery,
         check_bindings,
         find_query,
-        format_answer,
         library,
         library_listing,
         parse_bindings,
-        run_in_child,
         store_dir,
     )
 
@@ -400,11 +399,26 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
             "this is a SPARQL update, which would change the store; kg query only reads. "
             "Run it with --update if you mean to change the store."
         )
+    from .query_process import stream_query
+
     terms = parse_bindings(bindings)
     check_bindings(chosen, terms)
-    answer = run_in_child(store_dir(output), chosen.text, terms, timeout=timeout)
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    click.echo(format_answer(answer, format_name, width=width), nl=False)
+    terminal = sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if terminal else None
+    try:  # the result goes out as it comes, escaped where a terminal would read it
+        stream_query(
+            store_dir(output),
+            chosen.text,
+            terms,
+            sys.stdout.buffer,
+            format_name=format_name,
+            timeout=timeout,
+            width=width,
+            terminal=terminal,
+        )
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # `kg query ... | head`: the reader has what it wanted
+        sys.stdout = None
 
 
 @main.command("link")
