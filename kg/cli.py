@@ -85,6 +85,14 @@ def main():
     is_flag=True,
     help="Fetch remote @contexts that are not mapped (off by default: builds are offline).",
 )
+@click.option(
+    "--allow-context-host",
+    "context_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="With --allow-remote-contexts: fetch from this host though it is not public "
+    "(loopback, private, link-local addresses are refused otherwise). Repeatable.",
+)
 @click.option("--base-url", metavar="URL", help="Place pages that name no URL of their own under this URL.")
 @click.option("--allow-errors", is_flag=True, help="Exit 0 even when some pages failed (they are still reported).")
 @click.option(
@@ -104,7 +112,19 @@ def main():
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
 @user_errors
-def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, page_timeout, full, jobs, verbose):
+def build(
+    sources,
+    output,
+    contexts,
+    allow_remote_contexts,
+    context_hosts,
+    base_url,
+    allow_errors,
+    page_timeout,
+    full,
+    jobs,
+    verbose,
+):
     """Build SOURCES (files, folders, globs; default: the bundled example) into the build folder.
 
     \b
@@ -121,6 +141,7 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
         output=output,
         context_files=contexts,
         allow_remote_contexts=allow_remote_contexts,
+        context_hosts=frozenset(host.lower().strip("[]") for host in context_hosts),
         base_url=base_url,
     )
     bar = None
