@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .config import BuildConfig
-from .errors import KgError
+from .errors import KgError, disk_full
 from .terminal import printable
 
 MAX_SHOWN_WARNINGS = 20
@@ -37,9 +37,12 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except KgError as exc:
-            error = click.ClickException(printable(str(exc)))  # it may quote page text
-            error.exit_code = exc.exit_code
+        except (KgError, OSError) as exc:
+            known = exc if isinstance(exc, KgError) else disk_full(exc)
+            if known is None:
+                raise
+            error = click.ClickException(printable(str(known)))  # it may quote page text
+            error.exit_code = known.exit_code
             raise error from None
         except KeyboardInterrupt:
             click.echo("interrupted; the previous build is intact", err=True)
