@@ -172,8 +172,12 @@ def stream_query(
         result_format(format_name, process.kind)  # -f csv for a CONSTRUCT: refused before any output
         if process.kind == "select" and chosen is None:  # the table, from the TSV the child writes
             solutions = ox.parse_query_results(process.body, ox.QueryResultsFormat.TSV)
-            for line in table_lines(solutions, width=width):
-                out.write(printable(line).encode("utf-8"))
+            try:
+                for line in table_lines(solutions, width=width):
+                    out.write(printable(line).encode("utf-8"))
+            except (SyntaxError, ValueError):  # a row cut short: the child was stopped mid-write
+                process.finish()  # says why: the time limit, or the child's failure
+                raise QueryError("the query's result ended in the middle of a row") from None
         elif process.kind == "ask" and chosen is None:
             answer = bool(ox.parse_query_results(process.body.read(), ox.QueryResultsFormat.TSV))
             out.write(b"true\n" if answer else b"false\n")

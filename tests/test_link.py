@@ -337,7 +337,7 @@ def test_a_broken_rule_names_its_file_and_position_and_leaves_the_build_as_it_wa
     # The rules ran on a copy: the live store and the export are as the build left them.
     assert set(open_store(seeds_build).quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH))) == layer
     assert (seeds_build / "graph.ttl").read_bytes() == turtle
-    assert sorted(path.name for path in seeds_build.iterdir()) == [".lock", "graph.ttl", "pages", "store"]
+    assert sorted(path.name for path in seeds_build.iterdir()) == [".kg-build", ".lock", "graph.ttl", "pages", "store"]
 
 
 def test_a_rule_is_a_series_of_construct_queries(seeds_build: Path, tmp_path: Path):
