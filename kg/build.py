@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -24,6 +23,7 @@ from .errors import BuildError, PageError
 from .expand import dropped_iri_warning, lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
+from .folder import claim
 from .incremental import (
     Outputs,
     PreviousPage,
@@ -466,7 +466,7 @@ def build(
     started = time.perf_counter()
     corpus = find_sources(sources)
     report = BuildReport(source_errors=list(corpus.problems), source_warnings=list(corpus.notes))
-    output = Path(config.output)
+    output = claim(config.output)  # before reading or writing anything there
     live = store_path(output)
     report.had_previous = live.is_dir()
     settings = fingerprint(config)

@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from .errors import RuleError
 from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, SKOS, STATISTICS_GRAPH
+from .offline import FetchRefused, refuse_fetching
 from .query import QUERY_PREFIXES, parse_header, syntax_error
 from .store import bulk_load_file, release_memory
 
@@ -234,6 +235,10 @@ def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> li
             raise RuleError(f"no rules folder at {folder}")
         for path in sorted(folder.glob("*" + RULE_SUFFIX)):
             found[path.name] = Rule(path.name, path.read_text(encoding="utf-8"), str(path))
+            try:  # a rule of the user's runs on the store as any query does: never one that fetches
+                refuse_fetching(found[path.name].text)
+            except FetchRefused as exc:
+                raise RuleError(f"{path}: {exc}") from None
     rules = [found[name] for name in sorted(found)]
     skipped = set(skip)
     unknown = skipped - {name for rule in rules for name in rule.names()}

@@ -29,7 +29,8 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .errors import StoreError
+from .errors import FolderBusy, StoreError
+from .folder import claim
 from .namespaces import KG, PROV, PROVENANCE_GRAPH, RDF
 
 STORE_DIR = "store"
@@ -171,8 +172,7 @@ class StagingStore:
     """A store being built beside the live one; `commit()` swaps it in, `discard()` drops it."""
 
     def __init__(self, output: Path, *, from_live: bool = False, from_pages: bool = False) -> None:
-        self.output = Path(output)
-        self.output.mkdir(parents=True, exist_ok=True)
+        self.output = claim(output)  # before anything is written there: the folder must be kg's
         # One writer per build folder: a second concurrent build would sweep the
         # first one's staging folder.
         self._lock = open(self.output / ".lock", "w")
@@ -180,7 +180,7 @@ class StagingStore:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self._lock.close()
-            raise StoreError(f"another kg build is writing to {self.output}/; wait for it to finish") from None
+            raise FolderBusy(f"another kg build is writing to {self.output}/; wait for it to finish") from None
         _recover(self.output)
         self.folder = self.output / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
         self.folder.mkdir()

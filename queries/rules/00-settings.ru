@@ -85,6 +85,10 @@ INSERT DATA { GRAPH kgg:link-scratch {
     # left out of the overlap counting, and is not related to other definitions through
     # its areas (it stays narrower than each of them).
     kg:maxAreasPerMember 50 ;
+    # An area listing more definitions and terms than this (an A-Z index of a whole
+    # glossary) is too broad to relate them to each other: relating its members would rank
+    # every pair of them. They stay narrower than it, and related through their other areas.
+    kg:maxMembersPerArea 200 ;
     # Each area keeps the areas it shares most members with, at most this many; each
     # definition or term the ones it shares most areas with (ties: see rule 80). A pair is
     # related when either end keeps it, so the number of related pairs grows with the
