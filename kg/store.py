@@ -131,6 +131,11 @@ class ProvenanceRecord:
     record: str | None = None
     source_sha256: str = ""  # of the whole source file: what an incremental build compares
 
+    @property
+    def status(self) -> str:
+        """failed (an error), built (triples), or empty (no JSON-LD, or none that RDF can hold)."""
+        return "failed" if self.errors else "built" if self.triples else "empty"
+
     def quads(self) -> Iterator[ox.Quad]:
         subject = ox.NamedNode(self.page)
 
@@ -148,7 +153,7 @@ class ProvenanceRecord:
         yield add(str(KG.reader), ox.Literal(self.reader))
         yield add(str(KG.blockCount), ox.Literal(self.blocks))
         yield add(str(KG.tripleCount), ox.Literal(self.triples))
-        yield add(str(KG.status), ox.Literal("failed" if self.errors else "built"))
+        yield add(str(KG.status), ox.Literal(self.status))
         for warning in self.warnings:
             yield add(str(KG.warning), ox.Literal(warning))
         for error in self.errors:
