@@ -429,7 +429,7 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
 @click.option(
     "-j", "--jobs", type=click.IntRange(1), help="Rule steps run at once, and export workers (default: up to 2)."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Say which rule runs as it starts; then how long each took.")
+@click.option("-v", "--verbose", is_flag=True, help="Say which rule finishes as it does; then how long each took.")
 @user_errors
 def link_command(output, skip, rules_dir, list_only, jobs, verbose):
     """Derive the concept layer again from the pages in the store, with the rules of queries/rules/.
