@@ -110,7 +110,8 @@ def find_sources(sources: list[str] | None) -> Corpus:
         elif os.path.exists(path) or _loops(path):  # a file, or something in a file's place (a FIFO, a device)
             add(path, path.parent)
         elif _GLOB_CHARS & set(source):
-            matches = sorted(Path(m) for m in glob.glob(source, recursive=True) if Path(m).is_file())
+            # Not only regular files: a FIFO or a device among the matches is reported, not passed over.
+            matches = sorted(Path(m) for m in glob.glob(source, recursive=True) if not Path(m).is_dir())
             if not matches:
                 corpus.problems.append((source, "no files match this pattern"))
             for match in matches:

@@ -52,10 +52,17 @@ def decode_html(data: bytes, content_type: str | None = None, warnings: list[str
         except UnicodeDecodeError:
             pass
         else:
-            warnings.append(f"the bytes are not {declared}, as {where} declares, but they are UTF-8; read as UTF-8")
+            warnings.append(
+                f"the bytes are not {_named(declared)}, as {where} declares, but they are UTF-8; read as UTF-8"
+            )
             return text
-    warnings.append(f"bytes that are not {declared}, its declared encoding, were replaced by U+FFFD")
+    warnings.append(f"bytes that are not {_named(declared)}, its declared encoding, were replaced by U+FFFD")
     return data.decode(declared, errors="replace")
+
+
+def _named(encoding: str) -> str:
+    """An encoding as the web names it (Python's cp1252 is the HTML standard's windows-1252)."""
+    return {"cp1252": "windows-1252"}.get(encoding, encoding)
 
 
 def declared_encoding(data: bytes) -> str | None:

@@ -25,8 +25,9 @@ from fastwarc.warc import ArchiveIterator, HeaderMap, WarcRecord, WarcRecordType
 from ..config import BuildConfig
 from ..errors import PageError
 from . import Page, Skipped, SourceFile, digest, fallback_url, non_empty
+from .encoding import decode_html
 from .files import open_regular
-from .html import decode_html, extract
+from .html import extract
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
