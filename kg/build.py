@@ -6,6 +6,7 @@ the main process is the only writer, bulk-loading them into a staging store.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -43,7 +45,8 @@ from .incremental import (
 from .iris import iri_terms_of, repair_iris
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
-from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
+from .readers import STREAMED, Page, Skipped, SourceFile, compressed, digest, reader_for
+from .readers.files import open_regular, read_limited, stream_sha256
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
@@ -89,7 +92,9 @@ class FileResult:
     """Everything one source file gave: its pages, and the archive records that were not pages."""
 
     pages: list[PageResult]
-    skipped: Counter[str] = field(default_factory=Counter)
+    source: str = ""  # the file's name, as messages give it
+    skipped: Counter[str] = field(default_factory=Counter)  # archive records that are not pages, by reason
+    skipped_file: str | None = None  # why the whole file is not a page (a .txt of notes), if it is not
 
 
 def _already_noted(warning: str, dropped: frozenset[str]) -> bool:
@@ -152,8 +157,7 @@ class PageConverter:
         """Convert one page; every problem becomes a message on its outcome, never an exception."""
         outcome = PageOutcome(page.label, page.url, blocks=len(page.blocks), warnings=list(page.warnings))
         outcome.url = self.page_iri(page, outcome)
-        if not page.blocks:
-            outcome.errors.append("no JSON-LD in this page")
+        if not page.blocks:  # most pages of a crawl: a fact about the page, not a failure
             return outcome, []
         quads: list[ox.Quad] = []
         rewrite_https = False
@@ -207,38 +211,90 @@ class PageConverter:
         return PageResult(outcome, nquads, _record(page, outcome, source_sha256))
 
     def convert_file(self, source: SourceFile) -> FileResult:
-        """Every page of one file; what cannot be read becomes a failed outcome after the pages before it."""
-        result = FileResult([])
+        """Every page of one file; what cannot be read becomes a failed outcome after the pages before it.
+
+        The page timeout covers reading each page as well as converting it: a page that takes
+        too long to read stops the file there (a reader cannot resume after it).
+        """
+        result = FileResult([], source.name)
+        name = ""
+        sha = ""
+
+        def pages() -> Iterator[Page | Skipped]:
+            nonlocal sha
+            if name in STREAMED:  # archives: records are streamed and size-checked one by one
+                with open_regular(source.path) as stream:
+                    sha = stream_sha256(stream)
+                data = None
+            else:
+                raw, data = read_limited(source.path, self.config.max_page_bytes, gunzip=compressed(source.path))
+                sha = digest(raw)
+            yield from reader(data, source, self.config)
+
+        seconds = self.config.page_seconds
         try:
             name, reader = reader_for(source.path)
-            if name in STREAMED:  # archives: records are streamed and size-checked one by one
-                data, sha = None, file_sha256(source.path)
-            else:
-                size = source.path.stat().st_size
-                if size > self.config.max_page_bytes:
-                    raise PageError(f"file is {size} bytes, over the {self.config.max_page_bytes}-byte limit")
-                data = source.path.read_bytes()
-                sha = digest(data)
-            for item in reader(data, source, self.config):
-                if isinstance(item, Skipped):
-                    result.skipped[item.reason] += 1
-                    continue
+            items = pages()
+            while True:
+                item = None
                 try:
-                    with time_budget(self.config.page_seconds):
+                    with time_budget(seconds):
+                        item = next(items, None)
+                        if item is None:
+                            break
+                        if isinstance(item, Skipped):
+                            if item.whole_file:
+                                result.skipped_file = item.reason
+                            else:
+                                result.skipped[item.reason] += 1
+                            continue
                         result.pages.append(self.convert(item, sha))
                 except _OverBudget:
-                    reason = f"took longer than {self.config.page_seconds:g} s to convert; stopped"
-                    result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
+                    if item is None:  # stopped inside the reader: nothing more of this file can be read
+                        after = f" (after {len(result.pages)} pages of it)" if result.pages else ""
+                        raise PageError(f"took longer than {seconds:g} s to read{after}; stopped") from None
+                    reason = f"took longer than {seconds:g} s to convert; stopped"
+                    result.pages.append(self.failed(source, name, reason, item, sha))
+                except PageError:
+                    raise
                 except Exception as exc:  # noqa: BLE001 (a library's limit or bug on one page is that page's failure)
+                    if item is None:  # the reader's, not a page's: the file's failure below
+                        raise
                     reason = f"conversion failed ({type(exc).__name__}: {str(exc)[:200]})"
-                    result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
+                    result.pages.append(self.failed(source, name, reason, item, sha))
             return result
         except PageError as exc:
             reason = str(exc)
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or exc}"
-        result.pages.append(PageResult(PageOutcome(source.name, None, errors=[reason]), b"", None))
+        except Exception as exc:  # noqa: BLE001 (a reader's limit or bug on one file is that file's failure)
+            reason = f"cannot read ({type(exc).__name__}: {str(exc)[:200]})"
+        result.pages.append(self.failed(source, name, reason, None, sha))
         return result
+
+    def failed(self, source: SourceFile, reader: str, reason: str, page: Page | None, sha: str) -> PageResult:
+        """A page, or a whole file, that failed: its outcome and a provenance record that says so
+        (under the page's IRI, or the file's when no page was read), so `kg query problems` lists it."""
+        if page is not None:
+            outcome = PageOutcome(page.label, page.url, blocks=len(page.blocks), warnings=list(page.warnings))
+            outcome.url = self.page_iri(page, outcome)
+        else:
+            outcome = PageOutcome(source.name, Path(os.path.abspath(source.path)).as_uri())
+        outcome.errors.append(reason)
+        record = ProvenanceRecord(
+            page=outcome.url,
+            source_path=source.name,
+            sha256=page.sha256 if page else "",
+            size=page.size if page else 0,
+            reader=reader,
+            blocks=outcome.blocks,
+            triples=0,
+            warnings=tuple(outcome.warnings),
+            errors=tuple(outcome.errors),
+            record=page.record if page else None,
+            source_sha256=sha,
+        )
+        return PageResult(outcome, b"", record)
 
 
 def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceRecord:
@@ -319,6 +375,8 @@ def _fill(
     """Load converted pages into the staging store; `owners` maps page URLs to the page that gave them first."""
     writer = _Writer(stage.store)
     for done, file_result in enumerate(results, 1):
+        if file_result.skipped_file:
+            report.skipped_files.append((file_result.source, file_result.skipped_file))
         for reason, count in file_result.skipped.items():
             report.skipped[reason] = report.skipped.get(reason, 0) + count
         for result in file_result.pages:
@@ -465,7 +523,9 @@ def build(
     jobs = jobs or default_jobs()
     started = time.perf_counter()
     corpus = find_sources(sources)
-    report = BuildReport(source_errors=list(corpus.problems), source_warnings=list(corpus.notes))
+    report = BuildReport(
+        source_errors=list(corpus.problems), source_warnings=list(corpus.notes), skipped_files=list(corpus.ignored)
+    )
     output = claim(config.output)  # before reading or writing anything there
     live = store_path(output)
     report.had_previous = live.is_dir()

@@ -170,16 +170,26 @@ def build(
             bar.__exit__(None, None, None)
 
     shown = {"error": 0, "warning": 0}
-    limits = {"error": MAX_SHOWN_ERRORS, "warning": None if verbose else MAX_SHOWN_WARNINGS}
+    limits = {"error": None if verbose else MAX_SHOWN_ERRORS, "warning": None if verbose else MAX_SHOWN_WARNINGS}
     for level, message in report.messages():
         shown[level] += 1
         if limits[level] is None or shown[level] <= limits[level]:
             click.echo(f"{level}: {message}", err=True)
-    for level, limit in limits.items():
-        if limit is not None and shown[level] > limit:
-            click.echo(f"... {shown[level] - limit} more {level}s (use -v, or see the provenance graph)", err=True)
+    hidden = [
+        f"{shown[level] - limit} more {level}s" for level, limit in limits.items() if limit and shown[level] > limit
+    ]
+    if hidden:
+        click.echo(f"... {' and '.join(hidden)} (-v shows them all)", err=True)
+    if verbose:
+        for name, why in report.skipped_files:
+            click.echo(f"skipped: {name} ({why})", err=True)
     click.echo(report.summary(), err=True)
+    for line in report.skipped_summary():
+        click.echo(line, err=True)
     click.echo(report.details(), err=True)
+    if report.committed and (shown["error"] or shown["warning"]):
+        where = "" if output == Path("output") else f" -o {output}"
+        click.echo(f"every warning and error, by page: kg query problems{where}", err=True)
     for path in report.exports:
         click.echo(f"wrote {path}", err=True)
     for path in report.kept:
@@ -467,7 +477,7 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
 @click.option(
     "-j", "--jobs", type=click.IntRange(1), help="Rule steps run at once, and export workers (default: up to 2)."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Say which rule runs as it starts; then how long each took.")
+@click.option("-v", "--verbose", is_flag=True, help="Say which rule finishes as it does; then how long each took.")
 @user_errors
 def link_command(output, skip, rules_dir, list_only, jobs, verbose):
     """Derive the concept layer again from the pages in the store, with the rules of queries/rules/.

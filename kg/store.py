@@ -141,6 +141,11 @@ class ProvenanceRecord:
     # this record (its IRI is merged_source_iri's) names the page with kg:mergedInto.
     merged_into: str | None = None
 
+    @property
+    def status(self) -> str:
+        """failed (an error), built (triples), or empty (no JSON-LD, or none that RDF can hold)."""
+        return "failed" if self.errors else "built" if self.triples else "empty"
+
     def quads(self) -> Iterator[ox.Quad]:
         subject = ox.NamedNode(self.page)
 
@@ -161,7 +166,7 @@ class ProvenanceRecord:
         yield add(str(KG.reader), ox.Literal(self.reader))
         yield add(str(KG.blockCount), ox.Literal(self.blocks))
         yield add(str(KG.tripleCount), ox.Literal(self.triples))
-        yield add(str(KG.status), ox.Literal("failed" if self.errors else "built"))
+        yield add(str(KG.status), ox.Literal(self.status))
         for warning in self.warnings:
             yield add(str(KG.warning), ox.Literal(warning))
         for error in self.errors:
