@@ -90,15 +90,20 @@ class PageRules:
         return cls(written, queries, hasher.hexdigest())
 
 
-def page_facts(page: str, graph: bytes, rules: PageRules) -> bytes:
-    """The facts of one page: `graph` is its named graph as N-Quads (graph `page`); the
-    result is N-Quads in that same graph, sorted, each line once."""
+def page_facts(page: str, graph: bytes | Iterable[tuple], rules: PageRules) -> bytes:
+    """The facts of one page: `graph` is its named graph, as N-Quads (graph `page`) or as
+    (subject, predicate, object) terms; the result is N-Quads in graph `page`, sorted, each
+    line once."""
     store = ox.Store()
-    if graph:
-        store.load(input=graph, format=ox.RdfFormat.N_QUADS)
+    name = ox.NamedNode(page)
+    if isinstance(graph, bytes):
+        if graph:  # a bulk load: a line may be longer than a plain load's 16 MB buffer
+            store.bulk_load(graph, format=ox.RdfFormat.N_QUADS)
+    else:
+        store.extend(ox.Quad(s, p, o, name) for s, p, o in graph)
     if rules.settings:
         store.load(input=rules.settings, format=ox.RdfFormat.N_QUADS)
-    store.add(ox.Quad(ox.NamedNode(page), *_ENTITY, _PROV_GRAPH))
+    store.add(ox.Quad(name, *_ENTITY, _PROV_GRAPH))
     name = f"<{page}>"
     lines: set[str] = set()
     for origin, text in rules.queries:
@@ -110,11 +115,14 @@ def page_facts(page: str, graph: bytes, rules: PageRules) -> bytes:
     return "".join(sorted(lines)).encode()
 
 
-def stored_pages(store: ox.Store, pages: Iterable[str]) -> Iterable[tuple[str, bytes, bytes]]:
-    """Each page's graph and provenance record in `store`, as N-Quads."""
+def stored_pages(store: ox.Store, pages: Iterable[str]) -> Iterable[tuple[str, list[tuple], bytes]]:
+    """Each page's graph in `store` as (subject, predicate, object) terms, and its provenance
+    record as N-Quads."""
     for page in pages:
         node = ox.NamedNode(page)
-        graph = "".join(f"{quad} .\n" for quad in store.quads_for_pattern(None, None, None, node)).encode()
+        graph = [
+            (quad.subject, quad.predicate, quad.object) for quad in store.quads_for_pattern(None, None, None, node)
+        ]
         record = "".join(f"{quad} .\n" for quad in store.quads_for_pattern(node, None, None, _PROV_GRAPH)).encode()
         yield page, graph, record
 
