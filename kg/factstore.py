@@ -54,6 +54,9 @@ class FactStore:
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        # A build that fails leaves no facts store where there was none (a full disk, a
+        # bad rule): the folder stays as it was.
+        self.created = not read_only and str(path) != ":memory:" and not self.path.exists()
         if read_only:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
         else:
@@ -165,8 +168,13 @@ class FactStore:
         try:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
         finally:
             self.db.close()
+            if self.created:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:
         self.db.close()
