@@ -333,15 +333,27 @@ def _worker_source() -> str:
     return Path(__file__).with_name("query_worker.py").read_text(encoding="utf-8")
 
 
-def run_in_child(store_dir: Path, text: str, bindings: dict | None = None, timeout: float | None = None) -> Answer:
+def run_in_child(
+    store_dir: Path,
+    text: str,
+    bindings: dict | None = None,
+    timeout: float | None = None,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> Answer:
     """Run a query in a child process on the store at `store_dir` (opened read-only there), and
-    kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too."""
+    kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too.
+    `default_graphs` / `named_graphs` (IRIs) set the dataset as the SPARQL Protocol's
+    default-graph-uri / named-graph-uri do; without them the default graph is the union."""
     text, bindings = bind_with_values(text, bindings)
     request = {
         "store": str(store_dir),
         "query": text,
         "prefixes": QUERY_PREFIXES,
         "bindings": {name: str(term) for name, term in (bindings or {}).items()},
+        "default_graphs": default_graphs,
+        "named_graphs": named_graphs,
     }
     started = time.perf_counter()
     child = subprocess.Popen(

@@ -6,9 +6,10 @@ It imports nothing but the standard library and pyoxigraph, which keeps the star
 cost to a few tens of milliseconds.
 
 Protocol: the request is one JSON object on stdin ({"store", "query", "prefixes",
-"bindings": {name: N-Triples term}}). The reply on stdout is one JSON header line, then
-the results: {"kind": "select" | "ask"} then SPARQL JSON results, {"kind": "graph"} then
-N-Triples, or {"error": "syntax" | "store" | "query", "message": ...} alone.
+"bindings": {name: N-Triples term}, "default_graphs", "named_graphs": [IRI] or null}).
+The reply on stdout is one JSON header line, then the results: {"kind": "select" | "ask"}
+then SPARQL JSON results, {"kind": "graph"} then N-Triples, or {"error": "syntax" |
+"store" | "query", "message": ...} alone.
 """
 
 import sys
@@ -42,12 +43,18 @@ def main() -> int:
         _reply({"error": "store", "message": str(exc)})
         return 0
     substitutions = {ox.Variable(name): _term(value) for name, value in request.get("bindings", {}).items()}
+    dataset = {}
+    if request.get("default_graphs") is not None:
+        dataset["default_graph"] = [ox.NamedNode(iri) for iri in request["default_graphs"]]
+    if request.get("named_graphs") is not None:
+        dataset["named_graphs"] = [ox.NamedNode(iri) for iri in request["named_graphs"]]
     try:
         result = store.query(
             request["query"],
-            use_default_graph_as_union=True,
+            use_default_graph_as_union="default_graph" not in dataset,
             prefixes=request.get("prefixes") or None,
             substitutions=substitutions or None,
+            **dataset,
         )
         if isinstance(result, ox.QueryTriples):
             kind, body = "graph", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
