@@ -8,23 +8,27 @@ Rendering is kg.pages'.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 
 import networkx as nx
 import pyoxigraph as ox
 
 from .namespaces import CONCEPTS_GRAPH, KG, RDF, SKOS
-from .network import _NOT_RELATIONS, _key, _links_of, _Relations, _web_url, add_details
+from .network import _NOT_RELATIONS, _key, _Relations, _web_url
 from .results import QUERY_PREFIXES
 
 _GRAPH = ox.NamedNode(CONCEPTS_GRAPH)
 # At most this many concepts are drawn around one (the most central of its neighbourhood).
-MAX_DRAWN = 120
+MAX_DRAWN = 100
 # At most this many links of one relation are listed on a page (an area may hold thousands).
-MAX_LINKS = 500
+MAX_LINKS = 200
 
 _KIND, _LABEL = str(KG.kind), str(SKOS.prefLabel)
 _QUESTION, _ANSWER = ox.NamedNode(str(KG.question)), ox.NamedNode(str(KG.answer))
+_KIND_NODE, _LABEL_NODE = ox.NamedNode(_KIND), ox.NamedNode(_LABEL)
+_DEFINITION_NODE, _SOURCE_NODE = ox.NamedNode(str(SKOS.definition)), ox.NamedNode(str(KG.source))
 _RELATION_NAMES = {
     str(SKOS.broader): "broader",
     str(SKOS.narrower): "narrower",
@@ -77,26 +81,35 @@ def _subject(iri: str) -> ox.NamedNode | ox.BlankNode:
     return ox.BlankNode(iri[2:]) if iri.startswith("_:") else ox.NamedNode(iri)
 
 
-def _names(store: ox.Store, terms: list) -> dict:
-    """term -> (label, kind) of the concepts among `terms` (those without kg:kind are left out)."""
+def _values(store: ox.Store, term, predicate: ox.NamedNode, limit: int | None = None) -> list[str]:
+    """The values of `predicate` for `term`, sorted (of the first `limit` found, when given)."""
+    return sorted(quad.object.value for quad in islice(store.quads_for_pattern(term, predicate, None, _GRAPH), limit))
+
+
+def _names(store: ox.Store, terms) -> dict:
+    """term -> (label, kind) of the concepts among `terms` (those without kg:kind are left out).
+
+    Two index lookups a concept: a SPARQL query with the concepts in VALUES took seconds
+    on 10,000 pages (Oxigraph joined the whole concept graph to them)."""
     found: dict = {}
-    named = [term for term in terms if isinstance(term, ox.NamedNode)]
-    for begin in range(0, len(named), 1000):
-        values = " ".join(str(term) for term in named[begin : begin + 1000])
-        query = (
-            f"SELECT ?c (MIN(STR(?k)) AS ?kind) (MIN(STR(?l)) AS ?label) WHERE {{ VALUES ?c {{ {values} }} "
-            f"GRAPH <{CONCEPTS_GRAPH}> {{ ?c <{_KIND}> ?k OPTIONAL {{ ?c <{_LABEL}> ?l }} }} }} GROUP BY ?c"
-        )
-        for row in store.query(query):
-            term, kind, label = row["c"], row["kind"], row["label"]
-            found[term] = (label.value if label is not None else _key(term), kind.value)
     for term in terms:
-        if isinstance(term, ox.BlankNode):
-            kind = next(store.quads_for_pattern(term, ox.NamedNode(_KIND), None, _GRAPH), None)
-            if kind is not None:
-                label = next(store.quads_for_pattern(term, ox.NamedNode(_LABEL), None, _GRAPH), None)
-                found[term] = (label.object.value if label else _key(term), kind.object.value)
+        kinds = _values(store, term, _KIND_NODE)
+        if kinds:
+            labels = _values(store, term, _LABEL_NODE)
+            found[term] = (labels[0] if labels else _key(term), kinds[0])
     return found
+
+
+def _describe(store: ox.Store, graph: nx.DiGraph) -> None:
+    """What `network.add_details` gives the drawn concepts (definition, question, sources, url), by index lookups."""
+    for node, attributes in graph.nodes(data=True):
+        term = _subject(node)
+        definitions = _values(store, term, _DEFINITION_NODE) or _values(store, term, _ANSWER)
+        questions = _values(store, term, _QUESTION)
+        sources = _values(store, term, _SOURCE_NODE, 50)  # a navigation page is stated by thousands
+        attributes.update(definition=definitions[0] if definitions else "", question=questions[0] if questions else "")
+        attributes["sources"] = sources
+        attributes["url"] = attributes.get("url") or next(filter(None, map(_web_url, sources)), None)
 
 
 def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
@@ -128,19 +141,18 @@ def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
         predicate = quad.predicate.value
         if predicate in _INVERSE_NAMES:
             linked.append((_INVERSE_NAMES[predicate], quad.subject))
-    names = _names(store, list({term for _, term in linked}))
-    seen: set[tuple[str, str]] = set()
+    by_relation: dict[str, list] = {}
     for relation, term in linked:
-        if term not in names or (relation, _key(term)) in seen:
-            continue
-        seen.add((relation, _key(term)))
-        label, kind = names[term]
-        view.links.setdefault(relation, []).append(Link(_key(term), label, kind))
-    for relation, links in view.links.items():
-        links.sort(key=lambda link: (link.label.casefold(), link.iri))
-        if len(links) > MAX_LINKS:
-            view.more[relation] = len(links) - MAX_LINKS
-            del links[MAX_LINKS:]
+        by_relation.setdefault(relation, []).append(term)
+    for relation, terms in by_relation.items():
+        terms = sorted(set(terms), key=_key)
+        if len(terms) > MAX_LINKS:  # only the first by IRI are named (two lookups each) and listed
+            view.more[relation] = len(terms) - MAX_LINKS
+            terms = terms[:MAX_LINKS]
+        names = _names(store, terms)
+        links = [Link(_key(term), *names[term]) for term in terms if term in names]
+        if links:
+            view.links[relation] = sorted(links, key=lambda link: (link.label.casefold(), link.iri))
     for texts in view.texts.values():
         texts.sort()
     view.sources.sort()
@@ -173,23 +185,51 @@ def concept_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
     return [quad.triple for quad in store.quads_for_pattern(_subject(iri), None, None, _GRAPH)]
 
 
+def _links_from(store: ox.Store, terms) -> Iterator[ox.Triple]:
+    """The concept graph's links (not literals) from `terms`, by index lookups (see `_names`)."""
+    for term in terms:
+        for quad in store.quads_for_pattern(term, None, None, _GRAPH):
+            if not isinstance(quad.object, ox.Literal):
+                yield quad.triple
+
+
+def _links_among(store: ox.Store, terms: list) -> Iterator[ox.Triple]:
+    """The links between `terms`, each concept's read whichever way is cheaper: its outgoing
+    statements when it has fewer than there are `terms`, else one lookup per other concept
+    (a definition held by hundreds of areas, a navigation page linking to thousands)."""
+    wanted = set(terms)
+    for term in terms:
+        found = list(islice(store.quads_for_pattern(term, None, None, _GRAPH), len(terms) + 1))
+        if len(found) <= len(terms):
+            yield from (quad.triple for quad in found if quad.object in wanted)
+        else:
+            for other in terms:
+                yield from (quad.triple for quad in store.quads_for_pattern(term, None, other, _GRAPH))
+
+
 def neighbourhood(store: ox.Store, iri: str, *, max_nodes: int = MAX_DRAWN) -> tuple[nx.DiGraph, str | None, dict]:
     """The concept and those one relation away, with the relations among them, as `kg view --around
     LABEL --depth 1` draws them (the most central `max_nodes` when there are more); a note; PageRank."""
     center = _subject(iri)
     near = {center}
-    for subject, predicate, value in _links_of(store, [center], both_ways=True):
+    pointing_in = (quad.triple for quad in store.quads_for_pattern(None, None, center, _GRAPH))
+    for subject, predicate, value in chain(_links_from(store, [center]), pointing_in):
         if predicate.value not in _NOT_RELATIONS:
             near.update((subject, value))
+    considered = len(near)
+    if considered > 2 * max_nodes:  # a hub: rank only the first of its neighbours (by IRI)
+        near = {center, *sorted(near - {center}, key=_key)[: 2 * max_nodes]}
     names = _names(store, list(near))
     kept = sorted(names, key=_key)
     place = {term: number for number, term in enumerate(kept)}
     found = _Relations(place)
-    for subject, predicate, value in _links_of(store, kept, both_ways=False):
+    for subject, predicate, value in _links_among(store, kept):
         found.add(subject, predicate.value, value)
     table = found.table([_key(t) for t in kept], [names[t][1] for t in kept], [names[t][0] for t in kept])
     rank = table.pagerank()
     note = f"{names[center][0]} and the concepts one relation away."
+    if considered > len(near):
+        note += f" It has {considered - 1:,} neighbours: the first {len(near) - 1:,} by IRI are ranked."
     if len(table) > max_nodes:
         middle = place[center]
         chosen = [middle] + [n for n in table.by_rank(rank, range(len(table))) if n != middle][: max_nodes - 1]
@@ -197,5 +237,5 @@ def neighbourhood(store: ox.Store, iri: str, *, max_nodes: int = MAX_DRAWN) -> t
         table = table.part(chosen)
         rank = table.pagerank()
     graph = table.graph()
-    add_details(store, graph, graph.nodes)
+    _describe(store, graph)
     return graph, note, {table.nodes[i]: float(rank[i]) for i in range(len(table))}
