@@ -14,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
@@ -45,7 +47,7 @@ def example(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(example):
-    with running_server(example, "--timeout", str(TIMEOUT)) as running:
+    with running_server(example, "--timeout", str(TIMEOUT), "--cors") as running:
         yield running
 
 
@@ -142,7 +144,7 @@ def test_format_parameter_overrides_accept_and_post_forms_work(server):
     status, headers, body = server.get("sparql", accept="text/html", query=COUNT_CONCEPTS, format="csv")
     assert status == 200 and headers["content-type"].startswith("text/csv")
     count = _csv_rows(body)[0][0]
-    form = f"query={__import__('urllib.parse').parse.quote(COUNT_CONCEPTS)}".encode()
+    form = f"query={urllib.parse.quote(COUNT_CONCEPTS)}".encode()
     status, _, body = server.post("sparql", form, "application/x-www-form-urlencoded", accept="text/csv")
     assert status == 200 and _csv_rows(body)[0][0] == count
     status, _, body = server.post("sparql", COUNT_CONCEPTS.encode(), "application/sparql-query", accept="text/csv")
@@ -180,7 +182,7 @@ def test_updates_load_and_service_are_refused_with_500(server, example, how):
     if how == "sparql-update body":
         status, _, body = server.post("sparql", insert.encode(), "application/sparql-update")
     elif how == "update form field":
-        form = f"update={__import__('urllib.parse').parse.quote(insert)}".encode()
+        form = f"update={urllib.parse.quote(insert)}".encode()
         status, _, body = server.post("sparql", form, "application/x-www-form-urlencoded")
     elif how == "INSERT as query":
         status, _, body = server.sparql(insert)
@@ -257,7 +259,7 @@ def test_a_concept_url_gives_html_turtle_and_json_ld(server, example):
     status, _, body = server.get("search", accept="application/json", q="peer to peer")
     hit = json.loads(body)["hits"][0]
     assert hit["label"] == "Peer to Peer"
-    url = server.url + "concept?" + __import__("urllib.parse").parse.urlencode({"iri": hit["iri"]})
+    url = server.url + "concept?" + urllib.parse.urlencode({"iri": hit["iri"]})
     graph = rdflib.Graph().parse(url)  # rdflib negotiates an RDF format
     skos = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
     assert (rdflib.URIRef(hit["iri"]), skos.prefLabel, None) in graph
@@ -267,6 +269,20 @@ def test_a_concept_url_gives_html_turtle_and_json_ld(server, example):
     status, headers, body = server.get("concept", accept="text/html", iri=hit["iri"])
     assert status == 200 and b"Peer to Peer" in body and "content-security-policy" in {k.lower() for k in headers}
     assert server.get("concept", accept="text/html", iri="https://nowhere.test/")[0] == 404
+
+
+def test_cors_headers_with_cors(server):
+    """The module's server runs with --cors (the swap test's, without it, sends no such header)."""
+    request = urllib.request.Request(server.url + "sparql?query=ASK%7B%7D", headers={"Origin": "http://x.test"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_serving_a_folder_without_a_store_says_so(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "-o", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert "no kg store in" in result.output and "kg build" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_content_negotiation_prefers_by_q():
@@ -339,6 +355,9 @@ def test_a_build_into_the_served_folder_is_swapped_in_whole(tmp_path):
         status, _, body = server.get("search", accept="application/json", q="newterm")
         assert status == 200 and len(json.loads(body)["hits"]) == 9
         assert "serving the new build" in server.logged()
+        cross = urllib.request.Request(server.url + "sparql?query=ASK%7B%7D", headers={"Origin": "http://x.test"})
+        with urllib.request.urlopen(cross) as response:
+            assert "access-control-allow-origin" not in {k.lower() for k in response.headers}, "no CORS unless asked"
     assert errors == []
     assert set(seen) == {tuple(old_paths), tuple(new_paths)}, "every answer is one build's, and both were served"
     assert tuple(old_paths) != tuple(new_paths)

@@ -3,6 +3,8 @@ neighbourhood, YASGUI, nothing requested from anywhere but the server, hostile t
 
 from __future__ import annotations
 
+import urllib.parse
+
 import pytest
 from concept_fixtures import LIGHTNING, P2P, SMALL_CONCEPTS, SMALL_RELATIONS, STATE_DEF, Concept, concept_quads
 from concept_fixtures import write_store as write_concepts
@@ -74,7 +76,7 @@ def test_search_open_follow_and_see_the_neighbourhood(session, server):
     related = page.locator("h2:text('Related') + ul a", has_text="State Channels")
     related.click()
     page.wait_for_url("**/concept?iri=*")
-    assert page.url.endswith("iri=" + __import__("urllib.parse").parse.quote(STATE_DEF, safe=""))
+    assert page.url.endswith("iri=" + urllib.parse.quote(STATE_DEF, safe=""))
     assert page.locator("h1").inner_text().startswith("State Channels")
     frame = page.frame_locator("iframe")
     frame.locator("html[data-ready='true']").wait_for(timeout=30_000)
@@ -124,6 +126,6 @@ def test_a_hostile_concept_stays_text(session, server):
     page.locator("iframe").wait_for()
     page.frame_locator("iframe").locator("html[data-ready='true']").wait_for(timeout=30_000)
     # And the page the hostile concept is linked from lists it as text.
-    page.goto(server.url + "concept?iri=" + __import__("urllib.parse").parse.quote(P2P, safe=""))
+    page.goto(server.url + "concept?iri=" + urllib.parse.quote(P2P, safe=""))
     assert page.locator("main a", has_text="Hostile").count() == 1
     session.assert_clean()
