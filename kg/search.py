@@ -39,13 +39,11 @@ class Hit:
 
 @dataclass
 class ConceptIndex:
-    """Concepts in IRI order (`nodes`, `kinds`, `labels`), where each is (`place`), and the search lists."""
+    """Concepts in IRI order (`nodes`, `kinds`, `labels`), and the search lists."""
 
     nodes: list[str]
     kinds: list[str]
     labels: list[str]
-    terms: list
-    place: dict[str, int]
     _labels_sorted: list[str] = field(default_factory=list)  # normal(label), sorted
     _label_order: list[int] = field(default_factory=list)  # concept index of each
     _words: list[str] = field(default_factory=list)  # distinct words, sorted
@@ -69,7 +67,7 @@ class ConceptIndex:
         nodes = [str(term) if isinstance(term, ox.BlankNode) else term.value for term in terms]
         kinds = [kind_of[term] for term in terms]
         labels = [label_of.get(term) or _local_name(node) for term, node in zip(terms, nodes, strict=True)]
-        index = cls(nodes, kinds, labels, terms, {node: i for i, node in enumerate(nodes)})
+        index = cls(nodes, kinds, labels)
         index._build()
         return index
 
@@ -93,14 +91,6 @@ class ConceptIndex:
 
     def hit(self, i: int) -> Hit:
         return Hit(self.nodes[i], self.labels[i], self.kinds[i])
-
-    def label(self, iri: str) -> str | None:
-        i = self.place.get(iri)
-        return None if i is None else self.labels[i]
-
-    def kind(self, iri: str) -> str | None:
-        i = self.place.get(iri)
-        return None if i is None else self.kinds[i]
 
     def kinds_counted(self) -> dict[str, int]:
         return {kind: len(members) for kind, members in sorted(self._by_kind.items())}
