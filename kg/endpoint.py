@@ -144,12 +144,27 @@ def _uses_service(text: str) -> bool:
     return walk(list(parsed))
 
 
+def _fetching(text: str) -> str | None:
+    """Why the query would reach the network (SERVICE), or None. kg.offline's check of the
+    parsed query when kg has it (every SPARQL path of kg calls it), else `_uses_service`."""
+    try:
+        from .offline import FetchRefused, refuse_fetching
+    except ImportError:
+        return "SERVICE, which would query another endpoint over the network" if _uses_service(text) else None
+    try:
+        refuse_fetching(text)
+    except FetchRefused as exc:
+        return str(exc)
+    return None
+
+
 def check_refused(text: str) -> None:
     """ProtocolError 500 for what a read-only endpoint that never fetches refuses to run."""
     if is_update(text):
         raise ProtocolError(500, refusal("a SPARQL update (INSERT, DELETE, LOAD, CLEAR ...)"))
-    if _uses_service(text):
-        raise ProtocolError(500, refusal("SERVICE, which would query another endpoint over the network"))
+    reason = _fetching(text)
+    if reason is not None:
+        raise ProtocolError(500, refusal(reason))
 
 
 def _accepted(accept: str) -> list[tuple[str, float]]:
