@@ -278,6 +278,11 @@ def test_cors_headers_with_cors(server):
         assert response.headers["access-control-allow-origin"] == "*"
 
 
+def test_serve_has_help_with_an_example():
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output and "--timeout" in result.output
+
+
 def test_serving_a_folder_without_a_store_says_so(tmp_path):
     result = CliRunner().invoke(main, ["serve", "-o", str(tmp_path / "nothing")])
     assert result.exit_code == 1
