@@ -59,14 +59,13 @@ class Snapshot:
     _retired: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def load_index(self) -> None:
-        """Read the concept index (seconds on a large build; searches wait for it, nothing else does).
-
-        A hook for a saved concept network (when the build writes one): read it here instead.
-        """
+    def load_index(self, output: Path) -> None:
+        """Read the concept index: from the concept network the build saved, when it did and
+        it is this store's, else from the store (seconds on a large build; searches wait for
+        it, nothing else does)."""
         started = time.perf_counter()
         try:
-            self.index = ConceptIndex.read(self.store)
+            self.index = _saved_index(output, self.store) or ConceptIndex.read(self.store)
         except (OSError, ValueError) as exc:
             self.index_error = str(exc)
             log.error("cannot read the concept index: %s", exc)
@@ -99,6 +98,15 @@ class Snapshot:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _saved_index(output: Path, store: ox.Store) -> ConceptIndex | None:
+    try:
+        from .network import saved_concepts  # a build that keeps its concept network beside the store
+    except ImportError:
+        return None
+    table = saved_concepts(output, store)
+    return None if table is None else ConceptIndex.from_lists(table.nodes, table.kinds, table.labels)
+
+
 def open_snapshot(output: Path, generation: int) -> Snapshot:
     """A checkpoint of the build folder's live store, opened read-only, with its concept index.
 
@@ -125,11 +133,11 @@ class LiveBuild:
 
     def __init__(self, output: Path | str, *, poll: float = POLL_SECONDS) -> None:
         self.output = Path(output)
-        if not store_path(self.output).is_dir() and not any(self.output.glob(".retired-*")):
-            raise StoreError(f"no kg store in {self.output}/ (run `kg build -o {self.output}` first)")
         self._current = open_snapshot(self.output, 1)
         # The first index loads while the server already answers; a new build's before it is swapped in.
-        threading.Thread(target=self._current.load_index, name="kg-serve-index", daemon=True).start()
+        threading.Thread(
+            target=self._current.load_index, args=(self.output,), name="kg-serve-index", daemon=True
+        ).start()
         self._swap_lock = threading.Lock()
         self._stop = threading.Event()
         self._poll = poll
@@ -162,7 +170,7 @@ class LiveBuild:
         except (StoreError, OSError) as exc:  # caught mid-swap: the next look finds it whole
             log.info("the new build is not readable yet (%s); still serving the previous one", exc)
             return False
-        fresh.load_index()
+        fresh.load_index(self.output)
         with self._swap_lock:
             old, self._current = self._current, fresh
         old.retire()

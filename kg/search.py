@@ -9,6 +9,7 @@ that does (the last word typed may be a prefix, the others must be whole words).
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -67,7 +68,12 @@ class ConceptIndex:
         nodes = [str(term) if isinstance(term, ox.BlankNode) else term.value for term in terms]
         kinds = [kind_of[term] for term in terms]
         labels = [label_of.get(term) or _local_name(node) for term, node in zip(terms, nodes, strict=True)]
-        index = cls(nodes, kinds, labels)
+        return cls.from_lists(nodes, kinds, labels)
+
+    @classmethod
+    def from_lists(cls, nodes: list[str], kinds: list[str], labels: list[str]) -> ConceptIndex:
+        """The index of concepts given as lists in IRI order (a saved concept network's)."""
+        index = cls(nodes, [sys.intern(kind) for kind in kinds], labels)
         index._build()
         return index
 
