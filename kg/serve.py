@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -154,13 +155,16 @@ def make_app(config: ServeConfig, live: LiveBuild | None = None):
         if name not in queries:
             return _text(404, f"no query named {name!r} in the library; /queries lists them")
         chosen = queries[name]
-        params = {k: v for k, v in request.query_params.multi_items() if k not in ("format",)}
+        params = {k: v for k, v in request.query_params.multi_items() if k != "format"}
+        for parameter in chosen.parameters:
+            if parameter.name not in params:
+                example = urlencode({parameter.name: dict(chosen.examples).get(parameter.name, "VALUE")})
+                return _text(400, f"{name} needs ?{parameter.name}=… ({parameter.description}), e.g. ?{example}")
         try:
             bindings = {key: term_from_text(value) for key, value in params.items()}
             check_bindings(chosen, bindings)
         except QueryError as exc:
-            message = str(exc).replace("--bind ", "?").replace("=VALUE", "=…")
-            return _text(400, message)
+            return _text(400, str(exc).replace("--bind ", "?"))
         parsed = SparqlRequest(chosen.text, format=request.query_params.get("format"))
         try:
             with live.snapshot() as snapshot:
@@ -178,7 +182,7 @@ def make_app(config: ServeConfig, live: LiveBuild | None = None):
             chosen = negotiate(request.headers.get("accept"), _RDF_FORMATS, "turtle")
             if chosen is None:
                 return _text(406, "this resource comes as " + ", ".join(MEDIA_TYPES[n][0] for n in _RDF_FORMATS))
-        data = b"".join(ox.serialize(t, format=ox.RdfFormat.N_TRIPLES) or b"" for t in [triples])
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         response = respond(Answer("graph", data), None, chosen, None)
         return Response(response.body, 200, media_type=response.media_type, headers={"Vary": "Accept"})
 
