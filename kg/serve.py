@@ -13,7 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
@@ -304,7 +304,10 @@ class _AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            path = scope["path"] + ("?…" if scope.get("query_string") else "")
+            # As sent (percent-encoded), so no request can write a line break into the log.
+            path = quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
+            query = scope.get("query_string", b"").decode("latin-1")
+            path += f"?{query[:200]}{'…' if len(query) > 200 else ''}" if query else ""
             log.info("%s %s %d %.0f ms", scope["method"], path, status[0], (time.perf_counter() - started) * 1000)
 
 

@@ -239,6 +239,7 @@ def test_queries_lists_the_library_as_json_and_html(server):
     assert [q["name"] for q in json.loads(body)["queries"]] == list(library())
     status, _, body = server.get("queries", accept="text/html")
     assert status == 200 and b"definitions-of" in body
+    assert re.search(r"^GET /queries 200 \d+ ms$", server.logged(), re.MULTILINE), "one log line a request"
 
 
 def test_a_library_query_by_url_binds_like_kg_query(server, example):
