@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from . import browse, pages
 from .endpoint import MEDIA_TYPES, ProtocolError, QueryRunner, SparqlRequest, negotiate, read_request, respond
-from .errors import KgError, QueryError
+from .errors import QueryError
 from .live import LiveBuild
 from .query import check_bindings, library, term_from_text
 from .results import Answer
@@ -36,7 +36,7 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 @dataclass(frozen=True)
 class ServeConfig:
-    output: Path
+    output: Path | str
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     cors: bool = False
@@ -112,7 +112,7 @@ def make_app(config: ServeConfig, live: LiveBuild | None = None):
     live = live or LiveBuild(config.output)
     runner = QueryRunner(timeout=config.timeout, max_rows=config.max_rows, slots=config.slots)
     queries = library(config.queries_dir)
-    title = f"Concepts of {config.output.resolve().name}/"
+    title = f"Concepts of {Path(config.output).resolve().name}/"
 
     async def sparql(request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -327,4 +327,4 @@ def serve(config: ServeConfig) -> None:
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False, lifespan="on")
 
 
-__all__ = ["ServeConfig", "make_app", "serve", "KgError"]
+__all__ = ["ServeConfig", "make_app", "serve", "url_of"]
