@@ -24,6 +24,8 @@ _GRAPH = ox.NamedNode(CONCEPTS_GRAPH)
 MAX_DRAWN = 100
 # At most this many links of one relation are listed on a page (an area may hold thousands).
 MAX_LINKS = 200
+# Past this many statements about a concept (either way), each kind is read apart, and cut.
+_SCAN_LIMIT = 2000
 
 _KIND, _LABEL = str(KG.kind), str(SKOS.prefLabel)
 _QUESTION, _ANSWER = ox.NamedNode(str(KG.question)), ox.NamedNode(str(KG.answer))
@@ -67,7 +69,7 @@ class ConceptView:
     texts: dict[str, list[str]] = field(default_factory=dict)  # definitions, question, answer ...
     schemes: list[str] = field(default_factory=list)
     links: dict[str, list[Link]] = field(default_factory=dict)  # broader, narrower, related, facets, facet of
-    more: dict[str, int] = field(default_factory=dict)  # links left out per relation
+    more: dict[str, int] = field(default_factory=dict)  # links left out per relation (-1: some, not counted)
     facets: list[tuple[Link, str, str]] = field(default_factory=list)  # facet, question, answer
     sources: list[str] = field(default_factory=list)
     other: list[tuple[str, str]] = field(default_factory=list)  # (predicate, value) not shown above
@@ -115,7 +117,20 @@ def _describe(store: ox.Store, graph: nx.DiGraph) -> None:
 def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
     """The concept `iri` of the concept layer, or None when the layer has no such concept."""
     subject = _subject(iri)
-    outgoing = list(store.quads_for_pattern(subject, None, None, _GRAPH))
+    outgoing = list(islice(store.quads_for_pattern(subject, None, None, _GRAPH), _SCAN_LIMIT + 1))
+    incoming = list(islice(store.quads_for_pattern(None, None, subject, _GRAPH), _SCAN_LIMIT + 1))
+    cut = len(outgoing) > _SCAN_LIMIT or len(incoming) > _SCAN_LIMIT
+    if cut:  # a navigation page, stated by and linking to thousands: each kind of statement, cut
+        outgoing = [
+            quad
+            for predicate in [_KIND, _LABEL, *_TEXTS, str(SKOS.inScheme), str(KG.source), *_RELATION_NAMES]
+            for quad in islice(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, _GRAPH), MAX_LINKS + 1)
+        ]
+        incoming = [
+            quad
+            for predicate in _INVERSE_NAMES
+            for quad in islice(store.quads_for_pattern(None, ox.NamedNode(predicate), subject, _GRAPH), MAX_LINKS + 1)
+        ]
     kinds = sorted(q.object.value for q in outgoing if q.predicate.value == _KIND)
     if not kinds:
         return None
@@ -137,7 +152,7 @@ def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
         elif predicate != str(RDF.type):
             shown = value.value if isinstance(value, ox.Literal) else _key(value)
             view.other.append((_prefixed(predicate), shown))
-    for quad in store.quads_for_pattern(None, None, subject, _GRAPH):
+    for quad in incoming:
         predicate = quad.predicate.value
         if predicate in _INVERSE_NAMES:
             linked.append((_INVERSE_NAMES[predicate], quad.subject))
@@ -147,7 +162,7 @@ def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
     for relation, terms in by_relation.items():
         terms = sorted(set(terms), key=_key)
         if len(terms) > MAX_LINKS:  # only the first by IRI are named (two lookups each) and listed
-            view.more[relation] = len(terms) - MAX_LINKS
+            view.more[relation] = -1 if cut else len(terms) - MAX_LINKS
             terms = terms[:MAX_LINKS]
         names = _names(store, terms)
         links = [Link(_key(term), *names[term]) for term in terms if term in names]
@@ -156,6 +171,9 @@ def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
     for texts in view.texts.values():
         texts.sort()
     view.sources.sort()
+    if len(view.sources) > MAX_LINKS:
+        view.more["sources"] = -1 if cut else len(view.sources) - MAX_LINKS
+        del view.sources[MAX_LINKS:]
     view.schemes.sort()
     view.other.sort()
     view.facets = _facets(store, view.links.get("facets", []))

@@ -148,6 +148,12 @@ def search_page(text: str, hits: list[Hit] | None) -> tuple[str, str]:
 _SECTIONS = ("broader", "narrower", "related", "facet of")
 
 
+def _more(count: int | None) -> str:
+    if not count:
+        return ""
+    return '<p class="muted">and more</p>' if count < 0 else f'<p class="muted">and {count:,} more</p>'
+
+
 def concept_page(view: ConceptView) -> tuple[str, str]:
     parts = [f"<h1>{e(view.label)}{_kind(view.kind)}</h1>", f'<p class="iri">{e(view.iri)}</p>']
     if view.web_url:
@@ -160,8 +166,7 @@ def concept_page(view: ConceptView) -> tuple[str, str]:
     for relation in _SECTIONS:
         links = view.links.get(relation)
         if links:
-            more = view.more.get(relation)
-            tail = f'<p class="muted">and {more:,} more</p>' if more else ""
+            tail = _more(view.more.get(relation))
             items = "".join(f"<li>{_link(link)}</li>" for link in links)
             parts.append(f'<h2>{e(relation.capitalize())}</h2><ul class="links">{items}</ul>{tail}')
     if view.facets:
@@ -174,7 +179,7 @@ def concept_page(view: ConceptView) -> tuple[str, str]:
         parts.append("<h2>Scheme</h2><ul>" + "".join(f"<li>{web_link(s)}</li>" for s in view.schemes) + "</ul>")
     if view.sources:
         items = "".join(f"<li>{web_link(source)}</li>" for source in view.sources)
-        parts.append(f'<h2>Stated by</h2><ul class="links">{items}</ul>')
+        parts.append(f'<h2>Stated by</h2><ul class="links">{items}</ul>{_more(view.more.get("sources"))}')
     parts.append(
         f'<h2>Neighbourhood</h2><iframe title="The neighbourhood of {e(view.label)}" '
         f'src="{e("/graph?" + urlencode({"iri": view.iri}))}"></iframe>'
