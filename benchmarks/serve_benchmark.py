@@ -96,8 +96,9 @@ def sample_concepts(store_folder: Path, count: int, seed: int = 0) -> list[str]:
 
     store = ox.Store.read_only(str(store_folder))
     rng, chosen = random.Random(seed), []
+    predicate, graph = ox.NamedNode(str(KG.kind)), ox.NamedNode(CONCEPTS_GRAPH)
     for kind in ("area", "definition", "term", "facet"):
-        found = store.quads_for_pattern(None, ox.NamedNode(str(KG.kind)), ox.Literal(kind), ox.NamedNode(CONCEPTS_GRAPH))
+        found = store.quads_for_pattern(None, predicate, ox.Literal(kind), graph)
         iris = [q.subject.value for q in itertools.islice(found, 5000) if isinstance(q.subject, ox.NamedNode)]
         chosen += rng.sample(iris, min(len(iris), count // 4))
     rng.shuffle(chosen)
