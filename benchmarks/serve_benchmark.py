@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/serve_benchmark.py /work/bench/build-10k
     .venv/bin/python benchmarks/serve_benchmark.py /work/bench/build-100k --load 150 --clients 50
+    .venv/bin/python benchmarks/serve_benchmark.py /tmp/synthetic-450k --synthetic 450000
 
 The build folder is not written: the server runs on a hard-link copy of it (cp -al; the
 store's files are never written in place, and the server's snapshots are made beside them
@@ -168,11 +169,24 @@ def load(base: str, pid: int, iris: list[str], words: list[str], seconds: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("build", type=Path, help="a build folder (not written: a hard-link copy is served)")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="first write BUILD as a synthetic concept layer of N concepts (tests/concept_fixtures.py)",
+    )
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--load", type=float, default=0, metavar="SECONDS", help="run the load test this long")
     parser.add_argument("--clients", type=int, default=50)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    if args.synthetic and not (args.build / "store").is_dir():
+        from concept_fixtures import synthetic, write_store
+
+        started = time.perf_counter()
+        write_store(args.build, synthetic(args.synthetic))
+        seconds = time.perf_counter() - started
+        print(f"wrote a synthetic concept layer of {args.synthetic:,} concepts in {seconds:.0f} s")
 
     work = Path(tempfile.mkdtemp(prefix="kg-serve-bench-"))  # on the build's file system, for cp -al
     copy = work / args.build.name
