@@ -181,10 +181,16 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     if args.synthetic and not (args.build / "store").is_dir():
-        from concept_fixtures import synthetic, write_store
+        import pyoxigraph as ox
+        from concept_fixtures import synthetic
 
         started = time.perf_counter()
-        write_store(args.build, synthetic(args.synthetic))
+        quads = synthetic(args.synthetic)
+        store = ox.Store(str(args.build / "store"))
+        for begin in range(0, len(quads), 500_000):  # bulk: a transaction of millions of quads stalls
+            store.bulk_extend(quads[begin : begin + 500_000])
+        store.flush()
+        del store, quads
         seconds = time.perf_counter() - started
         print(f"wrote a synthetic concept layer of {args.synthetic:,} concepts in {seconds:.0f} s")
 
