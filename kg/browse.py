@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from urllib.parse import urlsplit
 
 import networkx as nx
 import pyoxigraph as ox
 
 from .namespaces import CONCEPTS_GRAPH, KG, RDF, SKOS
-from .network import _NOT_RELATIONS, _key, _Relations, _web_url
 from .results import QUERY_PREFIXES
 
 _GRAPH = ox.NamedNode(CONCEPTS_GRAPH)
+# kg.network (numpy, scipy, networkx: seconds to import on a busy machine) is imported by
+# the neighbourhood only, so that a server answers its first concept page without it.
 # At most this many concepts are drawn around one (the most central of its neighbourhood).
 MAX_DRAWN = 100
 # At most this many links of one relation are listed on a page (an area may hold thousands).
@@ -76,7 +78,23 @@ class ConceptView:
 
     @property
     def web_url(self) -> str | None:
-        return _web_url(self.iri) or next(filter(None, map(_web_url, self.sources)), None)
+        return web_url(self.iri) or next(filter(None, map(web_url, self.sources)), None)
+
+
+def web_url(value: str | None) -> str | None:
+    """`value` when it is an http(s) URL a browser may open, else None (as kg.network decides)."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _key(term) -> str:
+    """A term as kg.network names concepts: its value, or "_:id" for a blank node."""
+    return str(term) if isinstance(term, ox.BlankNode) else term.value
 
 
 def _subject(iri: str) -> ox.NamedNode | ox.BlankNode:
@@ -111,7 +129,7 @@ def _describe(store: ox.Store, graph: nx.DiGraph) -> None:
         sources = _values(store, term, _SOURCE_NODE, 50)  # a navigation page is stated by thousands
         attributes.update(definition=definitions[0] if definitions else "", question=questions[0] if questions else "")
         attributes["sources"] = sources
-        attributes["url"] = attributes.get("url") or next(filter(None, map(_web_url, sources)), None)
+        attributes["url"] = attributes.get("url") or next(filter(None, map(web_url, sources)), None)
 
 
 def read_concept(store: ox.Store, iri: str) -> ConceptView | None:
@@ -228,6 +246,8 @@ def _links_among(store: ox.Store, terms: list) -> Iterator[ox.Triple]:
 def neighbourhood(store: ox.Store, iri: str, *, max_nodes: int = MAX_DRAWN) -> tuple[nx.DiGraph, str | None, dict]:
     """The concept and those one relation away, with the relations among them, as `kg view --around
     LABEL --depth 1` draws them (the most central `max_nodes` when there are more); a note; PageRank."""
+    from .network import _NOT_RELATIONS, _Relations
+
     center = _subject(iri)
     near = {center}
     pointing_in = (quad.triple for quad in store.quads_for_pattern(None, None, center, _GRAPH))

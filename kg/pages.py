@@ -16,8 +16,7 @@ from functools import cache
 from importlib import resources
 from urllib.parse import quote, urlencode
 
-from .browse import ConceptView, Link
-from .network import _web_url
+from .browse import ConceptView, Link, web_url
 from .query import LibraryQuery
 from .search import Hit
 
@@ -55,7 +54,7 @@ def concept_href(iri: str) -> str:
 def web_link(url: str, text: str | None = None) -> str:
     """An outside link when `url` is http(s), else the URL as text."""
     shown = e(text if text is not None else url)
-    if _web_url(url):
+    if web_url(url):
         return f'<a href="{e(url)}" rel="noopener noreferrer nofollow" target="_blank">{shown}</a>'
     return f'<span class="text">{shown}</span>'
 
