@@ -186,6 +186,7 @@ def main() -> None:
 
         started = time.perf_counter()
         quads = synthetic(args.synthetic)
+        args.build.mkdir(parents=True, exist_ok=True)
         store = ox.Store(str(args.build / "store"))
         for begin in range(0, len(quads), 500_000):  # bulk: a transaction of millions of quads stalls
             store.bulk_extend(quads[begin : begin + 500_000])
