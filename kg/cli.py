@@ -533,3 +533,59 @@ def link_command(output, skip, rules_dir, list_only, jobs, verbose):
         for filename, seconds in report.timings:
             click.echo(f"{filename:28} {seconds * 1000:8.1f} ms", err=True)
     click.echo(report.summary(), err=True)
+
+
+@main.command("serve")
+@output_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless named).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port to listen on.")
+@click.option("--cors", is_flag=True, help="Let pages from any origin query the endpoint (CORS headers).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a SPARQL query that runs longer than this (503); 0 for no limit.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="Cut a result at this many rows or triples, saying so in a response header; 0 for no cap.",
+)
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="A folder of your own .rq files for /queries; one named like a shipped query replaces it.",
+)
+@user_errors
+def serve_command(output, host, port, cors, timeout, max_rows, queries_dir):
+    """Serve the graph read-only: SPARQL at /sparql, the query library at /queries, concepts at /.
+
+    \b
+    Example:
+        kg serve -o output --port 7878
+        curl 'http://127.0.0.1:7878/queries/search?text=state%20channel'
+    A `kg build` into the same folder is served once it is committed.
+    """
+    import logging
+
+    from .serve import ServeConfig, serve
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("kg.serve").setLevel(logging.INFO)
+    serve(
+        ServeConfig(
+            output=output,
+            host=host,
+            port=port,
+            cors=cors,
+            timeout=timeout,
+            max_rows=max_rows or None,
+            queries_dir=queries_dir,
+        )
+    )
