@@ -122,7 +122,7 @@ def test_a_killed_incremental_build_keeps_the_build_and_facts_and_the_next_is_ri
         # The facts store is written in place, in one transaction, from the start.
         "updating the facts": lambda: wait_for(staged, 300) and time.sleep(0.3) is None,
         "applying the layer delta": lambda: wait_for(lambda: list(out.glob(".staging-*/kg-layer-*")), 300),
-        "exporting": lambda: wait_for(lambda: list(out.glob(".staging-*/.graph.ttl.partial")), 300),
+        "exporting": lambda: wait_for(lambda: list(out.glob(".staging-*/.graph.ttl*.partial")), 300),
     }
     for point, reached in kill_points.items():
         process = build(str(corpus), "-o", str(out))
