@@ -100,8 +100,37 @@ def main():
     help="Worker processes for large corpora, and rule steps run at once (default: up to 2).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="spark: convert the pages on Apache Spark (pip install 'kg[spark]'); always a full build.",
+)
+@click.option(
+    "--master", default="local[*]", show_default=True, metavar="URL", help="With --engine spark: the Spark master."
+)
+@click.option(
+    "--no-store",
+    is_flag=True,
+    help="With --engine spark: write the part files and the concept layer as N-Quads, for a store elsewhere.",
+)
 @user_errors
-def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, page_timeout, full, jobs, verbose):
+def build(
+    sources,
+    output,
+    contexts,
+    allow_remote_contexts,
+    base_url,
+    allow_errors,
+    page_timeout,
+    full,
+    jobs,
+    verbose,
+    engine,
+    master,
+    no_store,
+):
     """Build SOURCES (files, folders, globs; default: the bundled example) into the build folder.
 
     \b
@@ -136,8 +165,19 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
             bar = None
         click.echo(stage, err=True)
 
+    if engine != "spark" and (no_store or master != "local[*]"):
+        raise click.UsageError("--master and --no-store go with --engine spark")
     try:
-        report = run_build(list(sources) or None, config, progress=progress, announce=announce, full=full, jobs=jobs)
+        if engine == "spark":
+            from .spark import spark_build
+
+            report = spark_build(
+                list(sources) or None, config, master=master, store=not no_store, announce=announce, jobs=jobs
+            )
+        else:
+            report = run_build(
+                list(sources) or None, config, progress=progress, announce=announce, full=full, jobs=jobs
+            )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
