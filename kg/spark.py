@@ -1,15 +1,15 @@
 """`kg build --engine spark`: the page conversion on Apache Spark, the corpus pass on the driver.
 
 The map: each Spark task converts its share of the corpus files with the local build's own
-code (build.PageConverter, imported on the executors) and writes one gzip N-Quads part
-file of page graphs and their provenance records; it hands back only the pages' outcomes
-(label, URL, counts, messages) and where each page lies in its part. The line: those
-outcomes are collected to the driver (about 200 bytes a page), which decides, in corpus
-order as a local build does, which copy of a repeated page URL is kept, and cuts the
-others out of their parts. Everything after that is the local build's: the parts are
-bulk-loaded into a staging store, the rules derive the concept layer, the exports are
-written and the store swapped in. With `store=False` the build folder gets the part
-files and the layer (concepts and statistics as N-Quads) instead, for a store elsewhere.
+code (build.PageConverter, imported on the executors) and writes the page graphs to one
+gzip N-Quads part file; it hands back each file's result without the graphs (outcomes,
+provenance records, skipped records: a few hundred bytes a page). The line: those are
+collected to the driver, which passes them in corpus order through the local build's own
+loading step (build._fill: the summary's counts, pages that repeat a URL, the provenance
+graph), bulk-loads the parts, and does everything after as a local build does: the rules
+derive the concept layer, the exports are written and the store swapped in. With
+`store=False` the build folder gets the part files and the rest of the graph (provenance,
+concepts, statistics) as N-Quads instead, for a store elsewhere.
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ import pickle
 import shutil
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .config import BuildConfig
 from .errors import BuildError
-from .report import BuildReport, PageOutcome
+from .report import BuildReport
 from .store import LOAD_BATCH_BYTES, release_memory, staging
 
 DEFAULT_MASTER = "local[*]"
@@ -43,44 +41,23 @@ FILES_PER_PARTITION = 500
 PART_COMPRESSION = 1
 
 
-@dataclass
-class PageFact:
-    """What the driver learns of one page: its outcome, and its bytes in the part file."""
-
-    outcome: PageOutcome
-    span: tuple[int, int] | None  # start, end in the part's uncompressed N-Quads; None: nothing written
-
-
-@dataclass
-class FileFacts:
-    order: int  # the file's position in the corpus
-    part: str  # the part file its pages are in
-    pages: list[PageFact]
-    skipped: Counter
-
-
-def _convert_partition(index: int, files, config: BuildConfig, parts: str):
-    """One Spark task: convert its files, write their pages to one part file, return the facts."""
-    from .build import PageConverter, _provenance_nquads
+def _convert_partition(index: int, files, config: BuildConfig, parts: str, written=None):
+    """One Spark task: convert its files, write their page graphs to one part file, and return
+    (corpus position, FileResult without the graphs) for each file."""
+    from .build import PageConverter
 
     converter = PageConverter(config)
-    name = f"part-{index:05d}.nq.gz"
-    facts: list[FileFacts] = []
-    position = 0
-    with gzip.open(Path(parts) / name, "wb", compresslevel=PART_COMPRESSION) as part:
+    found = []
+    with gzip.open(Path(parts) / f"part-{index:05d}.nq.gz", "wb", compresslevel=PART_COMPRESSION) as part:
         for order, source in files:
             result = converter.convert_file(source)
-            pages = []
             for page in result.pages:
-                span = None
-                if page.provenance is not None:
-                    data = page.graph + _provenance_nquads(page.provenance)
-                    part.write(data)
-                    span = (position, position + len(data))
-                    position += len(data)
-                pages.append(PageFact(page.outcome, span))
-            facts.append(FileFacts(order, name, pages, result.skipped))
-    return facts
+                part.write(page.graph)
+                if written is not None:
+                    written.add(len(page.graph))
+                page.graph = b""
+            found.append((order, result))
+    return found
 
 
 def _partitions(files: int, parallelism: int) -> int:
@@ -121,40 +98,6 @@ def _session(master: str):
     return start_session(master), True
 
 
-def _decide(facts: list[FileFacts], report: BuildReport) -> dict[str, list[tuple[int, int]]]:
-    """The local build's rule for repeated page URLs (build._fill), on the facts in corpus
-    order: the first copy is kept, the others are reported and cut. Returns the spans to cut
-    out of each part."""
-    owners: dict[str, str] = {}
-    cut: dict[str, list[tuple[int, int]]] = {}
-    for file_facts in sorted(facts, key=lambda found: found.order):
-        for reason, count in file_facts.skipped.items():
-            report.skipped[reason] = report.skipped.get(reason, 0) + count
-        for page in file_facts.pages:
-            outcome = page.outcome
-            report.pages.append(outcome)
-            if page.span is None:
-                continue
-            if outcome.url in owners:
-                outcome.warnings.append(f"same page URL as {owners[outcome.url]}, which was kept; this copy is skipped")
-                outcome.triples = 0
-                cut.setdefault(file_facts.part, []).append(page.span)
-                continue
-            owners[outcome.url] = outcome.label
-            report.triples += outcome.triples
-    return cut
-
-
-def _cut(part: Path, spans: list[tuple[int, int]]) -> None:
-    data = gzip.decompress(part.read_bytes())
-    kept, at = [], 0
-    for start, end in sorted(spans):
-        kept.append(data[at:start])
-        at = end
-    kept.append(data[at:])
-    part.write_bytes(gzip.compress(b"".join(kept), compresslevel=PART_COMPRESSION))
-
-
 def load_parts(store: ox.Store, parts: list[Path]) -> None:
     """Bulk-load gzip N-Quads files in pieces of about LOAD_BATCH_BYTES, cut at line ends."""
     for path in parts:
@@ -171,10 +114,11 @@ def load_parts(store: ox.Store, parts: list[Path]) -> None:
 
 
 def _write_layer(store: ox.Store, path: Path) -> None:
-    from .namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
+    """What the driver made, beside the parts: provenance, the concept layer, the statistics."""
+    from .namespaces import CONCEPTS_GRAPH, PROVENANCE_GRAPH, STATISTICS_GRAPH
 
     buffer = io.BytesIO()
-    for graph in (CONCEPTS_GRAPH, STATISTICS_GRAPH):
+    for graph in (PROVENANCE_GRAPH, CONCEPTS_GRAPH, STATISTICS_GRAPH):
         for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
             buffer.write(f"{quad} .\n".encode())
     path.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=PART_COMPRESSION))
@@ -197,7 +141,7 @@ def spark_build(
     collected to the driver, the part files' bytes (gzip and N-Quads) and each stage's seconds.
     """
     figures = {} if figures is None else figures
-    from .build import PROGRESS_FROM_FILES, count_nodes, write_exports
+    from .build import PROGRESS_FROM_FILES, _fill, count_nodes, write_exports
     from .incremental import fingerprint, write_fingerprint, write_pages_token
     from .link import clear_derived, load_rules, rules_digest, run_rules
     from .sources import find_sources
@@ -220,11 +164,11 @@ def spark_build(
             facts = _run(session, corpus.files, config, parts, announce, figures)
             figures["convert_seconds"] = time.perf_counter() - clock
             figures["facts_bytes"] = len(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
-            figures["nquads_bytes"] = sum(
-                page.span[1] - page.span[0] for found in facts for page in found.pages if page.span
-            )
-            for part, spans in _decide(facts, report).items():
-                _cut(parts / part, spans)
+            facts.sort(key=lambda found: found[0])
+            # The local build's own loading step, given each file's result without its graph:
+            # it counts, settles repeated page URLs and writes the provenance graph.
+            _fill(stage, [result for _, result in facts], len(facts), report, {}, None)
+            del facts
             files = sorted(parts.glob("part-*.nq.gz"))
             figures["part_bytes"] = sum(path.stat().st_size for path in files)
             if announce:
@@ -267,7 +211,7 @@ def spark_build(
     return report
 
 
-def _run(session, files, config: BuildConfig, parts: Path, announce, figures: dict) -> list[FileFacts]:
+def _run(session, files, config: BuildConfig, parts: Path, announce, figures: dict) -> list:
     if not files:
         return []
     context = session.sparkContext
@@ -276,9 +220,14 @@ def _run(session, files, config: BuildConfig, parts: Path, announce, figures: di
         announce(f"converting {len(files)} files in {count} Spark tasks")
     target = str(parts)
     tasks = context.parallelize(list(enumerate(files)), count)
-    converted = tasks.mapPartitionsWithIndex(lambda index, chunk: _convert_partition(index, chunk, config, target))
+    written = context.accumulator(0)  # the parts' N-Quads bytes, for the benchmark
+    converted = tasks.mapPartitionsWithIndex(
+        lambda index, chunk: _convert_partition(index, chunk, config, target, written)
+    )
     try:
-        return converted.collect()
+        found = converted.collect()
+        figures["nquads_bytes"] = written.value
+        return found
     except Exception as exc:  # a task that failed four times: Py4JJavaError carries the worker's trace
         last = [line for line in str(exc).splitlines() if line.strip()][-1:]
         raise BuildError(f"a Spark task converting pages failed; nothing was committed ({' '.join(last)})") from None

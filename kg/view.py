@@ -28,6 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from .errors import ViewError
+from .folder import atomic_file, check_destination
 from .network import ConceptTable, centrality, layout
 
 # Above this many concepts the browser does no physics: positions come from Python.
@@ -223,6 +224,7 @@ def write_view(
     from .store import open_store
 
     output = Path(output)
+    path = check_destination(output, destination) if destination else output / "graph.html"
     # The network is read as a table, without texts: the whole of it, or around a concept
     # only the labels of the whole and the relations of the neighbourhood. Only the
     # concepts drawn become a networkx graph and get their texts.
@@ -235,11 +237,6 @@ def write_view(
     shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes)
     add_details(open_store(output), shown, shown.nodes)
     page = render(shown, title=f"Concept network of {output.resolve().name}/", note=note, rank=rank)
-    path = Path(destination) if destination else output / "graph.html"
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        temporary.write_text(page, encoding="utf-8")
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_file(path) as stream:
+        stream.write(page.encode("utf-8"))
     return ViewResult(path, shown.number_of_nodes(), shown.number_of_edges(), total, note)

@@ -117,6 +117,7 @@ def test_failing_pages_on_executors_are_reported_as_locally(spark, tmp_path: Pat
     assert any(message.startswith("b-broken.txt") for message in errors), errors
     warnings = [message for level, message in theirs.messages() if level == "warning"]
     assert any("same page URL as a-good.txt" in message for message in warnings), warnings
+    assert "<urn:kg:vocab:mergedInto>" in " ".join(_quads(tmp_path / "spark"))
     # The CLI prints the same summary counts and exits the same way.
     here = CliRunner().invoke(main, ["build", str(pages), "-o", str(tmp_path / "cli-local")])
     there = CliRunner().invoke(main, ["build", str(pages), "-o", str(tmp_path / "cli-spark"), "--engine", "spark"])
@@ -138,7 +139,7 @@ def test_no_store_writes_the_parts_and_the_layer(spark, tmp_path: Path):
         loaded.load(gzip.decompress(path.read_bytes()), format=ox.RdfFormat.N_QUADS)
     mine = _quads(tmp_path / "local")
     theirs = sorted(str(quad) for quad in loaded)
-    # The parts and the layer are the local store without the build's own records (what an
+    # The parts and the rest are the local store without the build's own records (what an
     # incremental build compares), which belong to the build folder, not the graph.
     records = [quad for quad in mine if quad.startswith("<urn:kg:build>")]
     assert records and sorted(set(mine) - set(records)) == theirs
