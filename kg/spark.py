@@ -115,12 +115,14 @@ def load_parts(store: ox.Store, parts: list[Path]) -> None:
 
 def _write_layer(store: ox.Store, path: Path) -> None:
     """What the driver made, beside the parts: provenance, the concept layer, the statistics."""
+    from .incremental import BUILD_NODE
     from .namespaces import CONCEPTS_GRAPH, PROVENANCE_GRAPH, STATISTICS_GRAPH
 
     buffer = io.BytesIO()
     for graph in (PROVENANCE_GRAPH, CONCEPTS_GRAPH, STATISTICS_GRAPH):
         for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            buffer.write(f"{quad} .\n".encode())
+            if quad.subject != BUILD_NODE:  # the build folder's own records, not the graph's
+                buffer.write(f"{quad} .\n".encode())
     path.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=PART_COMPRESSION))
 
 
