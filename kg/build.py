@@ -389,9 +389,10 @@ def _fill(
                 # Two files of one page (a crawl saved it twice, or under two names): both
                 # describe it, so the second's triples join the first's graph, and its own
                 # provenance record names the page it went into.
-                outcome.warnings.append(
-                    f"same page URL as {owners[outcome.url]}: its JSON-LD is merged into that page's graph"
-                )
+                if outcome.blocks:  # a copy without JSON-LD (a URL crawled twice) has nothing to merge
+                    outcome.warnings.append(
+                        f"same page URL as {owners[outcome.url]}: its JSON-LD is merged into that page's graph"
+                    )
                 outcome.merged = True
                 record = replace(
                     record,

@@ -382,7 +382,7 @@ def stats(output, top, endpoint):
     from .network import load_concepts, summarize
 
     if endpoint:
-        from .endpoint import EndpointStore
+        from .remote import EndpointStore
         from .errors import EmptyNetwork
         from .network import read_concepts
 
@@ -499,7 +499,7 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     terminal = sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if terminal else None
     if endpoint:
-        from .endpoint import run_on_endpoint
+        from .remote import run_on_endpoint
         from .results import format_answer
 
         data = format_answer(run_on_endpoint(endpoint, chosen.text, terms, timeout=timeout), format_name, width=width)
@@ -599,9 +599,63 @@ def push_command(output, to, replace, batch_bytes, timeout, retries):
     KG_SPARQL_USER and KG_SPARQL_PASSWORD or a netrc file, never from the command
     line. An interrupted push, run again, sends only what was not acknowledged.
     """
-    from .endpoint import RetryPolicy
+    from .remote import RetryPolicy
     from .push import PushSettings, push
 
     settings = PushSettings(to, replace=replace, batch_bytes=batch_bytes, policy=RetryPolicy(timeout, retries))
     report = push(output, settings)
     click.echo(report.summary(to), err=True)
+@main.command("serve")
+@output_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless named).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port to listen on.")
+@click.option("--cors", is_flag=True, help="Let pages from any origin query the endpoint (CORS headers).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a SPARQL query that runs longer than this (503); 0 for no limit.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="Cut a result at this many rows or triples, saying so in a response header; 0 for no cap.",
+)
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="A folder of your own .rq files for /queries; one named like a shipped query replaces it.",
+)
+@user_errors
+def serve_command(output, host, port, cors, timeout, max_rows, queries_dir):
+    """Serve the graph read-only: SPARQL at /sparql, the query library at /queries, concepts at /.
+
+    \b
+    Example:
+        kg serve -o output --port 7878
+        curl 'http://127.0.0.1:7878/queries/search?text=state%20channel'
+    A `kg build` into the same folder is served once it is committed.
+    """
+    import logging
+
+    from .serve import ServeConfig, serve
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("kg.serve").setLevel(logging.INFO)
+    serve(
+        ServeConfig(
+            output=output,
+            host=host,
+            port=port,
+            cors=cors,
+            timeout=timeout,
+            max_rows=max_rows or None,
+            queries_dir=queries_dir,
+        )
+    )

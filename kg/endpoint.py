@@ -1,277 +1,294 @@
-"""A SPARQL server over HTTP: credentials, retries with back-off, and queries (`kg query --endpoint`).
+"""The SPARQL 1.1 Protocol at /sparql: reading a request, refusing what a read-only endpoint must,
+running the query as `kg query` does, and answering in the negotiated format.
 
-Credentials come from KG_SPARQL_USER and KG_SPARQL_PASSWORD, or else from the netrc file
-(NETRC, or ~/.netrc) entry of the server's host; never from the command line, and no
-message kg prints contains them. The server's challenge picks Basic or Digest.
+Queries run through kg.query.run_in_child, on the snapshot the request was given, with
+kg's prefixes and the union of all graphs as the default graph (unless the request names
+its dataset). Status codes follow the Protocol: 400 for a query that does not parse (the
+message gives line and column), 500 for a request the service refuses (an update, LOAD,
+SERVICE) or fails to run, and 503 when the query ran past the time limit or every query
+slot stayed busy.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import netrc
-import os
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
+import re
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
-import pyoxigraph as ox
+from .errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
+from .query import run_in_child
+from .results import RESULT_FORMATS, Answer, format_answer
+from .update import is_update
 
-from .errors import KgError, QueryError, QuerySyntaxError, QueryTimeout
-from .results import QUERY_PREFIXES, Answer
+# Media types of each result format, the first being the one answered with.
+MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    "json": ("application/sparql-results+json", "application/json"),
+    "xml": ("application/sparql-results+xml", "application/xml", "text/xml"),
+    "csv": ("text/csv",),
+    "tsv": ("text/tab-separated-values",),
+    "turtle": ("text/turtle", "application/x-turtle"),
+    "ntriples": ("application/n-triples", "text/plain"),
+    "nquads": ("application/n-quads",),
+    "trig": ("application/trig",),
+    "jsonld": ("application/ld+json",),
+    "rdfxml": ("application/rdf+xml",),
+}
+DEFAULT_FORMAT = {"select": "json", "ask": "json", "graph": "turtle"}
+DEFAULT_MAX_ROWS = 100_000
 
-USER_VARIABLE = "KG_SPARQL_USER"
-PASSWORD_VARIABLE = "KG_SPARQL_PASSWORD"
-# Longest wait between two tries, whatever the back-off has doubled to.
-MAX_BACKOFF_SECONDS = 30.0
-# Answers worth trying again: the server is overloaded, restarting, or failed for a moment.
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-_SHOWN_BODY_CHARS = 300
-
-RESULTS_JSON = "application/sparql-results+json"
-
-
-class EndpointError(KgError):
-    """A SPARQL server cannot be reached, refuses a request, or keeps failing."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long one request may take, and how often and how patiently a failed one is tried again."""
-
-    timeout: float = 60.0  # seconds without an answer before a try counts as failed
-    retries: int = 4  # tries after the first
-    backoff: float = 1.0  # seconds before the first retry; doubled before each next one
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+_FORM = "application/x-www-form-urlencoded"
 
 
-def check_url(url: str) -> str:
-    """The URL if kg can use it: http(s), a host, and no user:password in it."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise EndpointError(f"{url!r} is not an http:// or https:// URL of a SPARQL server")
-    if parts.username is not None or parts.password is not None:
-        raise EndpointError(
-            "credentials in a URL are not accepted (they would show in process lists and logs); "
-            f"set {USER_VARIABLE} and {PASSWORD_VARIABLE}, or put the host in a netrc file"
-        )
-    return url
+class ProtocolError(Exception):
+    """A request the endpoint answers with an error status and a plain-text message."""
 
-
-def credentials(url: str) -> tuple[str, str] | None:
-    """(user, password) for the server of `url`: from the environment, else from netrc, else None."""
-    user, password = os.environ.get(USER_VARIABLE), os.environ.get(PASSWORD_VARIABLE)
-    if user is not None:
-        return user, password or ""
-    path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
-    if not path.is_file():
-        return None
-    try:
-        entry = netrc.netrc(str(path)).authenticators(urllib.parse.urlsplit(url).hostname or "")
-    except (netrc.NetrcParseError, OSError) as exc:
-        # The parser's message can quote the file's lines; say where, not what.
-        line = getattr(exc, "lineno", None)
-        raise EndpointError(f"cannot read the netrc file {path}" + (f" (line {line})" if line else "")) from None
-    if entry is None:
-        return None
-    login, _, password = entry
-    return login or "", password or ""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could send the body and credentials elsewhere: report it instead."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-def _opener(url: str) -> urllib.request.OpenerDirector:
-    handlers: list = [_NoRedirect()]
-    found = credentials(url)
-    if found is not None:
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, url, *found)
-        handlers += [urllib.request.HTTPBasicAuthHandler(passwords), urllib.request.HTTPDigestAuthHandler(passwords)]
-    return urllib.request.build_opener(*handlers)
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
 
 
 @dataclass
-class Response:
-    status: int
-    content_type: str
+class SparqlRequest:
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    format: str | None = None  # ?format= (a name of RESULT_FORMATS or a media type)
+
+
+@dataclass
+class SparqlResponse:
     body: bytes
+    media_type: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-class Client:
-    """Requests to one server, each tried again on failure as its RetryPolicy says."""
-
-    def __init__(self, url: str, policy: RetryPolicy | None = None, *, sleep=time.sleep) -> None:
-        self.url = check_url(url)
-        self.policy = policy or RetryPolicy()
-        self.opener = _opener(url)
-        self.sleep = sleep
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        what: str,
-        *,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        retry_statuses: frozenset[int] = RETRY_STATUSES,
-        retry_timeouts: bool = True,
-    ) -> Response:
-        """One request, tried up to 1 + retries times; EndpointError naming `what` when none succeeds."""
-        tries = self.policy.retries + 1
-        for attempt in range(1, tries + 1):
-            request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
-            try:
-                with self.opener.open(request, timeout=self.policy.timeout or None) as answer:
-                    return Response(answer.status, answer.headers.get_content_type(), answer.read())
-            except urllib.error.HTTPError as exc:
-                detail = _http_detail(exc)
-                if exc.code not in retry_statuses:
-                    raise EndpointError(f"{what}: {detail}") from None
-            except TimeoutError:
-                detail = f"no answer within {self.policy.timeout:g} s"
-                if not retry_timeouts:
-                    raise
-            except (urllib.error.URLError, http.client.HTTPException, ConnectionError) as exc:
-                reason = getattr(exc, "reason", exc)
-                if isinstance(reason, TimeoutError):
-                    detail = f"no answer within {self.policy.timeout:g} s"
-                    if not retry_timeouts:
-                        raise TimeoutError(detail) from None
-                else:
-                    detail = f"cannot reach {_origin(url)}: {reason}"
-            if attempt < tries:
-                self.sleep(min(self.policy.backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
-        raise EndpointError(f"{what}: {detail} (tried {tries} time{'s' if tries > 1 else ''})")
+def _absolute_iri(value: str) -> str:
+    parts = urlsplit(value)
+    if not parts.scheme or any(c in value for c in ' <>"{}|\\^`'):
+        raise ProtocolError(400, f"not an absolute IRI: {value!r}")
+    return value
 
 
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def read_request(method: str, query_string: str, content_type: str, body: bytes) -> SparqlRequest | None:
+    """The query and dataset of a Protocol request (None when it carries no query: the service
+    description is wanted); ProtocolError for an update or a malformed request."""
+    params = parse_qsl(query_string, keep_blank_values=True)
+    media = content_type.split(";")[0].strip().lower()
+    text = None
+    if method == "POST":
+        if media == "application/sparql-update":
+            raise ProtocolError(500, refusal("an update"))
+        if media == _FORM:
+            params += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        elif media == "application/sparql-query":
+            text = body.decode("utf-8", errors="replace")
+        else:
+            raise ProtocolError(
+                415, f"POST takes {_FORM} or application/sparql-query, not {media or 'no content type'}"
+            )
+    elif method != "GET":
+        raise ProtocolError(405, f"{method} is not a SPARQL Protocol method here: use GET or POST")
+    values: dict[str, list[str]] = {}
+    for name, value in params:
+        values.setdefault(name, []).append(value)
+    if "update" in values:
+        raise ProtocolError(500, refusal("an update"))
+    queries = values.get("query", [])
+    if text is not None and queries:
+        raise ProtocolError(400, "give the query once: in the body or as ?query=, not both")
+    if len(queries) > 1:
+        raise ProtocolError(400, "give one query parameter, not several")
+    if text is None and not queries:
+        return None
+    request = SparqlRequest(text if text is not None else queries[0])
+    if "default-graph-uri" in values:
+        request.default_graphs = [_absolute_iri(v) for v in values["default-graph-uri"]]
+    if "named-graph-uri" in values:
+        request.named_graphs = [_absolute_iri(v) for v in values["named-graph-uri"]]
+    request.format = (values.get("format") or [None])[-1]
+    return request
 
 
-def _http_detail(exc: urllib.error.HTTPError) -> str:
-    if exc.code == 401:
-        return (
-            "the server asks for credentials, or refused the ones given "
-            f"(set {USER_VARIABLE} and {PASSWORD_VARIABLE}, or use a netrc file)"
-        )
-    if 300 <= exc.code < 400:
-        return f"the server redirects to {exc.headers.get('Location')!r}; give that URL instead"
-    try:
-        text = exc.read().decode("utf-8", errors="replace")
-    except (OSError, http.client.HTTPException):
-        text = ""
-    text = " ".join(text.split())
-    if len(text) > _SHOWN_BODY_CHARS:
-        text = text[:_SHOWN_BODY_CHARS] + "…"
-    return f"the server answered {exc.code} {exc.reason}" + (f": {text}" if text else "")
+def refusal(what: str) -> str:
+    return (
+        f"refused: {what}. This endpoint only reads (kg serve opens the store read-only, and never "
+        "fetches from the network); change the graph with kg build or kg query --update"
+    )
 
 
-# ---------------------------------------------------------------------------- queries
-
-
-def with_prefixes(text: str) -> str:
-    """The query with kg's prefixes declared, except those it declares itself: a server,
-    unlike kg's own store, knows none of them."""
-    declared = {name.lower() for name in _declared_prefixes(text)}
-    missing = [f"PREFIX {name}: <{iri}>" for name, iri in QUERY_PREFIXES.items() if name.lower() not in declared]
-    return "\n".join([*missing, text]) if missing else text
-
-
-def _declared_prefixes(text: str) -> list[str]:
-    import re
-
-    return re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?\s*:", text)
-
-
-def query_kind(text: str) -> str:
-    """ "select", "ask" or "graph", found by running the query on an empty store here (which
-    also gives a syntax error the same message as a local query)."""
-    from .query import syntax_error
+def _uses_service(text: str) -> bool:
+    """Whether the query has a SERVICE pattern, by its parse (rdflib's), not by the word alone
+    (which may sit in a string or an IRI). The word is looked for first: parsing is slower."""
+    if not _SERVICE.search(text):
+        return False
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
 
     try:
-        result = ox.Store().query(text, prefixes=QUERY_PREFIXES)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(syntax_error(exc, text)) from None
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise QueryError(f"the query failed: {exc}") from None
-    if isinstance(result, ox.QueryTriples):
-        return "graph"
-    return "ask" if isinstance(result, ox.QueryBoolean) else "select"
+        parsed = parseQuery(text)
+    except Exception:  # noqa: BLE001 (rdflib raises pyparsing's errors; Oxigraph reports the syntax)
+        return False
+
+    def walk(node) -> bool:
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                return True
+            return any(walk(value) for value in node.values())
+        if isinstance(node, list | tuple):
+            return any(walk(item) for item in node)
+        return False
+
+    return walk(list(parsed))
 
 
-def _plain_literals(results: dict) -> dict:
-    """SPARQL 1.0 servers (Virtuoso) say "typed-literal", which the 1.1 JSON format folded into "literal"."""
-    for row in results.get("results", {}).get("bindings", []):
-        for value in row.values():
-            if value.get("type") == "typed-literal":
-                value["type"] = "literal"
-    return results
-
-
-def run_on_endpoint(url: str, text: str, bindings: dict | None = None, timeout: float | None = 60.0) -> Answer:
-    """Run a query on the SPARQL server at `url` (its query endpoint); the Answer is the one a
-    local query gives. The server should take the union of its graphs as the default graph
-    (Oxigraph: `oxigraph serve --union-default-graph`; Virtuoso does by default)."""
-    from .query import bind_with_values
-
-    text, left = bind_with_values(text, bindings)
-    if left:
-        raise QueryError("--bind with --endpoint needs a query with a WHERE clause to put the values in")
-    kind = query_kind(text)
-    accept = RESULTS_JSON if kind != "graph" else "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-    client = Client(url, RetryPolicy(timeout=timeout or 0, retries=2, backoff=0.5))
-    started = time.perf_counter()
-    form = urllib.parse.urlencode({"query": with_prefixes(text)}).encode()
+def _fetching(text: str) -> str | None:
+    """Why the query would reach the network (SERVICE), or None. kg.offline's check of the
+    parsed query when kg has it (every SPARQL path of kg calls it), else `_uses_service`."""
     try:
-        # Only failures to connect, and a busy gateway, are tried again: a query the server
-        # rejects is rejected again, and one past the time limit would run past it again.
-        answer = client.send(
-            "POST",
-            url,
-            f"query on {_origin(url)}",
-            body=form,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
-            retry_statuses=frozenset({502, 503, 504}),
-            retry_timeouts=False,
-        )
-    except TimeoutError:
-        raise QueryTimeout(
-            f"the server gave no answer within the time limit of {timeout:g}s "
-            "(allow more with --timeout SECONDS, or --timeout 0 for no limit)"
-        ) from None
-    seconds = time.perf_counter() - started
-    if kind == "graph":
-        rdf_format = ox.RdfFormat.from_media_type(answer.content_type)
-        if rdf_format is None:
-            raise EndpointError(f"the server answered a CONSTRUCT with {answer.content_type}, not RDF")
+        from .offline import FetchRefused, refuse_fetching
+    except ImportError:
+        return "SERVICE, which would query another endpoint over the network" if _uses_service(text) else None
+    try:
+        refuse_fetching(text)
+    except FetchRefused as exc:
+        return str(exc)
+    return None
+
+
+def check_refused(text: str) -> None:
+    """ProtocolError 500 for what a read-only endpoint that never fetches refuses to run."""
+    if is_update(text):
+        raise ProtocolError(500, refusal("a SPARQL update (INSERT, DELETE, LOAD, CLEAR ...)"))
+    reason = _fetching(text)
+    if reason is not None:
+        raise ProtocolError(500, refusal(reason))
+
+
+def _accepted(accept: str) -> list[tuple[str, float]]:
+    """The media types of an Accept header, best first (by q, then as listed)."""
+    ranked = []
+    for position, part in enumerate(accept.split(",")):
+        media, *options = [piece.strip() for piece in part.split(";")]
+        q = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media and q > 0:
+            ranked.append((media.lower(), q, position))
+    ranked.sort(key=lambda item: (-item[1], item[2]))
+    return [(media, q) for media, q, _ in ranked]
+
+
+def negotiate(accept: str | None, offered: list[str], default: str) -> str | None:
+    """The format name (a key of MEDIA_TYPES) among `offered` that `accept` likes best; `default`
+    for */* or no header; None when the header accepts none of them."""
+    if not accept:
+        return default
+    for media, _ in _accepted(accept):
+        if media == "*/*":
+            return default
+        if media.endswith("/*"):  # text/*, application/*: the default if it is of that family
+            family = media[:-1]
+            fitting = [name for name in [default, *offered] if MEDIA_TYPES[name][0].startswith(family)]
+            if fitting:
+                return fitting[0]
+            continue
+        for name in offered:
+            if media in MEDIA_TYPES[name]:
+                return name
+    return None
+
+
+def choose_format(kind: str, accept: str | None, override: str | None) -> str:
+    offered = [name for name, fmt in RESULT_FORMATS.items() if kind in fmt.kinds and name in MEDIA_TYPES]
+    if override:
+        wanted = override.strip().lower()
+        for name in offered:
+            if wanted == name or wanted in MEDIA_TYPES[name]:
+                return name
+        raise ProtocolError(400, f"format={override} does not fit this result; choose from {', '.join(offered)}")
+    chosen = negotiate(accept, offered, DEFAULT_FORMAT[kind])
+    if chosen is None:
+        types = ", ".join(MEDIA_TYPES[name][0] for name in offered)
+        raise ProtocolError(406, f"none of the accepted types fits this result; it comes as {types}")
+    return chosen
+
+
+def cap(answer: Answer, max_rows: int | None) -> tuple[Answer, str | None]:
+    """The answer cut to `max_rows` rows (or triples), and a message when it was cut."""
+    if not max_rows or answer.kind == "ask":
+        return answer, None
+    if answer.kind == "select":
+        data = json.loads(answer.data)
+        rows = data["results"]["bindings"]
+        if len(rows) <= max_rows:
+            return answer, None
+        total = len(rows)
+        data["results"]["bindings"] = rows[:max_rows]
+        cut = Answer("select", json.dumps(data).encode(), answer.seconds)
+    else:
+        lines = answer.data.splitlines(keepends=True)
+        if len(lines) <= max_rows:
+            return answer, None
+        total = len(lines)
+        cut = Answer("graph", b"".join(lines[:max_rows]), answer.seconds)
+    what = "rows" if answer.kind == "select" else "triples"
+    return cut, (
+        f"the result was cut at {max_rows:,} of {total:,} {what} (kg serve --max-rows); "
+        "ask for less with LIMIT and OFFSET"
+    )
+
+
+class QueryRunner:
+    """Runs Protocol requests on snapshots, at most `slots` at a time, each stopped at `timeout`."""
+
+    def __init__(self, *, timeout: float | None, max_rows: int | None = DEFAULT_MAX_ROWS, slots: int = 4) -> None:
+        self.timeout = timeout or None
+        self.max_rows = max_rows
+        self._slots = threading.BoundedSemaphore(slots)
+
+    def run(self, folder, request: SparqlRequest, accept: str | None, bindings: dict | None = None) -> SparqlResponse:
+        check_refused(request.query)
+        # Waiting for a slot counts towards the time limit: a client waits no longer than that.
+        if not self._slots.acquire(timeout=self.timeout):
+            busy = "every query slot stayed busy past the time limit; try again"
+            raise ProtocolError(503, busy, {"Retry-After": "1"})
         try:
-            data = ox.serialize(ox.parse(answer.body, rdf_format), format=ox.RdfFormat.N_TRIPLES) or b""
-        except SyntaxError as exc:
-            raise EndpointError(f"the server's {answer.content_type} answer does not parse: {exc}") from None
-        return Answer("graph", data, seconds)
-    try:
-        results = _plain_literals(json.loads(answer.body))
-    except ValueError:
-        raise EndpointError(f"the server's answer is not SPARQL JSON results ({answer.content_type})") from None
-    return Answer(kind, json.dumps(results).encode(), seconds)
+            answer = run_in_child(
+                folder,
+                request.query,
+                bindings,
+                self.timeout,
+                default_graphs=request.default_graphs,
+                named_graphs=request.named_graphs,
+            )
+        except QueryTimeout as exc:
+            message = str(exc).replace("--timeout SECONDS", "kg serve --timeout SECONDS")
+            raise ProtocolError(503, message) from None
+        except QuerySyntaxError as exc:
+            if is_update(request.query):
+                raise ProtocolError(500, refusal("a SPARQL update")) from None
+            raise ProtocolError(400, str(exc)) from None
+        except (QueryError, StoreError) as exc:
+            raise ProtocolError(500, str(exc)) from None
+        finally:
+            self._slots.release()
+        return respond(answer, accept, request.format, self.max_rows)
 
 
-class EndpointStore:
-    """A server standing in for a store where kg only runs SELECT queries on it (`kg stats`)."""
-
-    def __init__(self, url: str, timeout: float | None = 600.0) -> None:
-        self.url = check_url(url)
-        self.timeout = timeout
-
-    def query(self, text: str) -> ox.QuerySolutions:
-        answer = run_on_endpoint(self.url, text, timeout=self.timeout)
-        return answer.solutions()
+def respond(answer: Answer, accept: str | None, override: str | None, max_rows: int | None) -> SparqlResponse:
+    name = choose_format(answer.kind, accept, override)
+    answer, note = cap(answer, max_rows)
+    headers = {"X-KG-Result-Cap": note} if note else {}
+    headers["Vary"] = "Accept"
+    media = MEDIA_TYPES[name][0]
+    if media.startswith("text/") or media.endswith("json") or media.endswith("xml") or name == "ntriples":
+        media += "; charset=utf-8"
+    return SparqlResponse(format_answer(answer, name), media, headers)

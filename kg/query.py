@@ -332,15 +332,26 @@ def _worker_source() -> str:
     return Path(__file__).with_name("query_worker.py").read_text(encoding="utf-8")
 
 
-def run_in_child(store_dir: Path, text: str, bindings: dict | None = None, timeout: float | None = None) -> Answer:
+def run_in_child(
+    store_dir: Path,
+    text: str,
+    bindings: dict | None = None,
+    timeout: float | None = None,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> Answer:
     """Run a query in a child process on the store at `store_dir` (opened read-only there), and
     kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too.
+    `default_graphs` / `named_graphs` (IRIs) set the dataset as the SPARQL Protocol's
+    default-graph-uri / named-graph-uri do; without them the default graph is the union.
     The Answer holds the whole result; `kg query` streams it instead (query_process.stream_query)."""
     from .query_process import QueryProcess
 
     refuse_fetching(text)
     text, bindings = bind_with_values(text, bindings)
-    with QueryProcess(store_dir, text, bindings, timeout) as process:
+    dataset = {"default_graphs": default_graphs, "named_graphs": named_graphs}
+    with QueryProcess(store_dir, text, bindings, timeout, **dataset) as process:
         body = process.body.read()
         seconds = process.finish()
     return Answer(process.kind, body, seconds)

@@ -30,7 +30,8 @@ class QueryProcess:
     bytes as they come; killed at `timeout` seconds (None or 0: no limit) and on leaving.
 
     `results` and `rdf` are the formats the child writes (file extensions: "srj", "tsv",
-    "nt", "ttl" ...); by default SPARQL JSON and N-Triples.
+    "nt", "ttl" ...); by default SPARQL JSON and N-Triples. `default_graphs` / `named_graphs`
+    set the dataset (the SPARQL Protocol's parameters); by default the union of all graphs.
     """
 
     def __init__(
@@ -43,6 +44,8 @@ class QueryProcess:
         results: str | None = None,
         rdf: str | None = None,
         rdf_prefixes: dict | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
     ) -> None:
         from .query import _worker_source
 
@@ -57,6 +60,8 @@ class QueryProcess:
             "results": results,
             "rdf": rdf,
             "rdf_prefixes": rdf_prefixes,
+            "default_graphs": default_graphs,
+            "named_graphs": named_graphs,
         }
         self.child = subprocess.Popen(
             [sys.executable, "-c", _worker_source()],

@@ -7,7 +7,8 @@ cost to a few tens of milliseconds.
 
 Protocol: the request is one JSON object on stdin ({"store", "query", "prefixes",
 "bindings": {name: N-Triples term}}, and optionally "results" and "rdf": the file
-extensions of the formats to write, and "rdf_prefixes"). The reply on stdout is one JSON
+extensions of the formats to write, "rdf_prefixes", and "default_graphs", "named_graphs":
+[IRI] for the dataset). The reply on stdout is one JSON
 header line, then the results as Oxigraph serializes them, row by row, never held whole:
 {"kind": "select" | "ask"} then SPARQL results (JSON by default), {"kind": "graph"} then
 RDF (N-Triples by default); or {"error": "syntax" | "store" | "query", "message": ...}
@@ -45,12 +46,18 @@ def main() -> int:
         _reply({"error": "store", "message": str(exc)})
         return 0
     substitutions = {ox.Variable(name): _term(value) for name, value in request.get("bindings", {}).items()}
+    dataset = {}
+    if request.get("default_graphs") is not None:
+        dataset["default_graph"] = [ox.NamedNode(iri) for iri in request["default_graphs"]]
+    if request.get("named_graphs") is not None:
+        dataset["named_graphs"] = [ox.NamedNode(iri) for iri in request["named_graphs"]]
     try:
         result = store.query(
             request["query"],
-            use_default_graph_as_union=True,
+            use_default_graph_as_union="default_graph" not in dataset,
             prefixes=request.get("prefixes") or None,
             substitutions=substitutions or None,
+            **dataset,
         )
     except SyntaxError as exc:
         _reply({"error": "syntax", "message": str(exc)})

@@ -6,6 +6,7 @@ and files that are not files at all (issue 21). The corpora are written by tests
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pytest
 from click.testing import CliRunner
 from crawl_fixtures import SITE, page_html, write_crawl_warc, write_mixed_folder
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from kg.cli import main
 from kg.errors import PageError
@@ -96,6 +99,25 @@ def test_warc_pages_agree_with_an_independent_reader(tmp_path: Path):
     assert code == 0, output
     assert page_graphs(out) == jsonld_pages_by_warcio(path) == crawl.with_jsonld
     assert "48 pages (36 built, 0 failed, 12 without JSON-LD)" in output
+
+
+def test_a_page_without_jsonld_captured_twice_says_nothing(tmp_path: Path):
+    """A crawl fetches a URL more than once; copies with nothing to merge are not worth a warning."""
+    path = tmp_path / "twice.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for name in (None, None, "Twice", "Twice"):
+            url = f"{SITE}/plain" if name is None else f"{SITE}/rich"
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            body = io.BytesIO(page_html(name))
+            writer.write_record(writer.create_warc_record(url, "response", payload=body, http_headers=http))
+
+    code, output = build(str(path), "-o", str(tmp_path / "out"))
+
+    assert code == 0, output
+    assert "4 pages (2 built, 0 failed, 2 without JSON-LD)" in output  # the second copy is merged
+    assert output.count("same page URL as") == 1  # the second capture of the page with JSON-LD
+    assert f"twice.warc.gz#{SITE}/rich: same page URL as" in output
 
 
 # 2. A folder of real pages does not fail -----------------------------------------------------
