@@ -382,9 +382,9 @@ def stats(output, top, endpoint):
     from .network import load_concepts, summarize
 
     if endpoint:
-        from .remote import EndpointStore
         from .errors import EmptyNetwork
         from .network import read_concepts
+        from .remote import EndpointStore
 
         table = read_concepts(EndpointStore(endpoint))
         if not len(table):
@@ -599,12 +599,14 @@ def push_command(output, to, replace, batch_bytes, timeout, retries):
     KG_SPARQL_USER and KG_SPARQL_PASSWORD or a netrc file, never from the command
     line. An interrupted push, run again, sends only what was not acknowledged.
     """
-    from .remote import RetryPolicy
     from .push import PushSettings, push
+    from .remote import RetryPolicy
 
     settings = PushSettings(to, replace=replace, batch_bytes=batch_bytes, policy=RetryPolicy(timeout, retries))
     report = push(output, settings)
     click.echo(report.summary(to), err=True)
+
+
 @main.command("serve")
 @output_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless named).")

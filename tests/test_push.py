@@ -23,8 +23,8 @@ from sparql_servers import oxigraph_command, start_oxigraph, start_virtuoso, vir
 
 from kg import BuildConfig, build
 from kg.cli import main
-from kg.remote import PASSWORD_VARIABLE, USER_VARIABLE, run_on_endpoint
 from kg.query import library, run_in_child, store_dir, term_from_text
+from kg.remote import PASSWORD_VARIABLE, USER_VARIABLE, run_on_endpoint
 
 # Virtuoso 7.2 evaluates an OPTIONAL whose join variable comes from a BIND before it as if
 # the BIND were not there (checked by hand: without the OPTIONAL it finds the row), so these
