@@ -384,7 +384,7 @@ def stats(output, top, endpoint):
     if endpoint:
         from .errors import EmptyNetwork
         from .network import read_concepts
-        from .remote import EndpointStore
+        from .sparql_client import EndpointStore
 
         table = read_concepts(EndpointStore(endpoint))
         if not len(table):
@@ -499,8 +499,8 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     terminal = sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if terminal else None
     if endpoint:
-        from .remote import run_on_endpoint
         from .results import format_answer
+        from .sparql_client import run_on_endpoint
 
         data = format_answer(run_on_endpoint(endpoint, chosen.text, terms, timeout=timeout), format_name, width=width)
         sys.stdout.buffer.write(printable(data.decode("utf-8", errors="replace")).encode() if terminal else data)
@@ -600,7 +600,7 @@ def push_command(output, to, replace, batch_bytes, timeout, retries):
     line. An interrupted push, run again, sends only what was not acknowledged.
     """
     from .push import PushSettings, push
-    from .remote import RetryPolicy
+    from .sparql_client import RetryPolicy
 
     settings = PushSettings(to, replace=replace, batch_bytes=batch_bytes, policy=RetryPolicy(timeout, retries))
     report = push(output, settings)

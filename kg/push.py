@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .remote import Client, EndpointError, RetryPolicy, check_url
+from .sparql_client import Client, EndpointError, RetryPolicy, check_url
 from .store import open_store
 
 # Per request: large enough that the requests' own cost stays small beside the data, small

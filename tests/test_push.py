@@ -24,7 +24,7 @@ from sparql_servers import oxigraph_command, start_oxigraph, start_virtuoso, vir
 from kg import BuildConfig, build
 from kg.cli import main
 from kg.query import library, run_in_child, store_dir, term_from_text
-from kg.remote import PASSWORD_VARIABLE, USER_VARIABLE, run_on_endpoint
+from kg.sparql_client import PASSWORD_VARIABLE, USER_VARIABLE, run_on_endpoint
 
 # Virtuoso 7.2 evaluates an OPTIONAL whose join variable comes from a BIND before it as if
 # the BIND were not there (checked by hand: without the OPTIONAL it finds the row), so these
@@ -88,7 +88,7 @@ def _clear(server) -> None:
     """Drop what an earlier test pushed: each graph by the Graph Store's DELETE."""
     import urllib.parse
 
-    from kg.remote import Client
+    from kg.sparql_client import Client
 
     os.environ.update(_env(server))
     try:
@@ -145,7 +145,7 @@ def test_replace_replaces_and_add_keeps(example: Path, server):
     stray = "<https://glossary.example.org/area/peer-to-peer/> <urn:kg:test:stray> 'x' ."
     import urllib.parse
 
-    from kg.remote import Client
+    from kg.sparql_client import Client
 
     os.environ.update(_env(server))
     try:
