@@ -148,6 +148,21 @@ class _Stages:
     help="Worker processes for large corpora, and rule steps run at once (default: up to 2).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="spark: convert the pages on Apache Spark (pip install 'kg[spark]'); always a full build.",
+)
+@click.option(
+    "--master", default="local[*]", show_default=True, metavar="URL", help="With --engine spark: the Spark master."
+)
+@click.option(
+    "--no-store",
+    is_flag=True,
+    help="With --engine spark: write the part files and the concept layer as N-Quads, for a store elsewhere.",
+)
 @user_errors
 def build(
     sources,
@@ -161,6 +176,9 @@ def build(
     full,
     jobs,
     verbose,
+    engine,
+    master,
+    no_store,
 ):
     """Build SOURCES (files, folders, globs; default: the bundled example) into the build folder.
 
@@ -182,10 +200,19 @@ def build(
         base_url=base_url,
     )
     stages = _Stages("building")
+    if engine != "spark" and (no_store or master != "local[*]"):
+        raise click.UsageError("--master and --no-store go with --engine spark")
     try:
-        report = run_build(
-            list(sources) or None, config, progress=stages.progress, announce=stages.announce, full=full, jobs=jobs
-        )
+        if engine == "spark":
+            from .spark import spark_build
+
+            report = spark_build(
+                list(sources) or None, config, master=master, store=not no_store, announce=stages.announce, jobs=jobs
+            )
+        else:
+            report = run_build(
+                list(sources) or None, config, progress=stages.progress, announce=stages.announce, full=full, jobs=jobs
+            )
     finally:
         stages.close()
 
@@ -357,8 +384,13 @@ def path_command(output, source, target, all_shortest):
 @click.option(
     "--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many concepts and bridges to list."
 )
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Read the concept layer from this SPARQL server (query endpoint) instead of the build folder.",
+)
 @user_errors
-def stats(output, top):
+def stats(output, top, endpoint):
     """Summarize the concept network: kinds, central concepts, communities, bridges.
 
     \b
@@ -370,7 +402,17 @@ def stats(output, top):
     """
     from .network import load_concepts, summarize
 
-    click.echo(printable(summarize(load_concepts(output), top=top).report()))
+    if endpoint:
+        from .errors import EmptyNetwork
+        from .network import read_concepts
+        from .sparql_client import EndpointStore
+
+        table = read_concepts(EndpointStore(endpoint))
+        if not len(table):
+            raise EmptyNetwork(f"the server at {endpoint} holds no concept layer (push a build to it with kg push)")
+    else:
+        table = load_concepts(output)
+    click.echo(printable(summarize(table, top=top).report()))
 
 
 def _result_formats() -> list[str]:
@@ -421,8 +463,14 @@ def _result_formats() -> list[str]:
     is_flag=True,
     help="Run a SPARQL update (INSERT, DELETE...) on the store; without it kg query only reads.",
 )
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Ask this SPARQL server (its query endpoint) instead of the build folder's store; "
+    "credentials from KG_SPARQL_USER/KG_SPARQL_PASSWORD or netrc.",
+)
 @user_errors
-def query_command(name, output, expression, format_name, bindings, list_only, queries_dir, timeout, update):
+def query_command(name, output, expression, format_name, bindings, list_only, queries_dir, timeout, update, endpoint):
     """Ask the knowledge graph: a query of the library by NAME, a FILE.rq, or -e SPARQL.
 
     \b
@@ -453,6 +501,8 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     from .update import apply_update, is_update
 
     if update:
+        if endpoint:
+            raise click.UsageError("--update changes the build folder's store; it does not go with --endpoint")
         if bindings:
             raise click.UsageError("--bind works with queries, not with --update")
         changed = apply_update(output, chosen.text)
@@ -469,6 +519,14 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     check_bindings(chosen, terms)
     terminal = sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if terminal else None
+    if endpoint:
+        from .results import format_answer
+        from .sparql_client import run_on_endpoint
+
+        data = format_answer(run_on_endpoint(endpoint, chosen.text, terms, timeout=timeout), format_name, width=width)
+        sys.stdout.buffer.write(printable(data.decode("utf-8", errors="replace")).encode() if terminal else data)
+        sys.stdout.buffer.flush()
+        return
     try:  # the result goes out as it comes, escaped where a terminal would read it
         stream_query(
             store_dir(output),
@@ -533,6 +591,51 @@ def link_command(output, skip, rules_dir, list_only, jobs, verbose):
         for filename, seconds in report.timings:
             click.echo(f"{filename:28} {seconds * 1000:8.1f} ms", err=True)
     click.echo(report.summary(), err=True)
+
+
+@main.command("push")
+@output_option
+@click.option("--to", "to", required=True, metavar="URL", help="The server's Graph Store Protocol URL.")
+@click.option("--replace", is_flag=True, help="Replace each graph on the server (default: add to it).")
+@click.option(
+    "--batch-bytes",
+    type=click.IntRange(min=1000),
+    default=4_000_000,
+    show_default=True,
+    help="Largest request: a graph larger than this goes in several.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for each answer before trying again; 0 waits for ever.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=4,
+    show_default=True,
+    help="Tries after the first for a failed request, waiting 1, 2, 4... s between them.",
+)
+@user_errors
+def push_command(output, to, replace, batch_bytes, timeout, retries):
+    """Send every named graph of the build (pages, provenance, concepts, statistics) to a SPARQL server.
+
+    \b
+    Example:
+        kg push -o output --to http://127.0.0.1:7878/store
+    The server speaks the SPARQL 1.1 Graph Store Protocol. Credentials come from
+    KG_SPARQL_USER and KG_SPARQL_PASSWORD or a netrc file, never from the command
+    line. An interrupted push, run again, sends only what was not acknowledged.
+    """
+    from .push import PushSettings, push
+    from .sparql_client import RetryPolicy
+
+    settings = PushSettings(to, replace=replace, batch_bytes=batch_bytes, policy=RetryPolicy(timeout, retries))
+    report = push(output, settings)
+    click.echo(report.summary(to), err=True)
 
 
 @main.command("serve")
