@@ -41,12 +41,12 @@ FILES_PER_PARTITION = 500
 PART_COMPRESSION = 1
 
 
-def _convert_partition(index: int, files, config: BuildConfig, parts: str, written=None):
-    """One Spark task: convert its files, write their page graphs to one part file, and return
-    (corpus position, FileResult without the graphs) for each file."""
+def _convert_partition(index: int, files, config: BuildConfig, parts: str, written=None, page_rules=None):
+    """One Spark task: convert its files and derive their page facts, write their page graphs
+    to one part file, and return (corpus position, FileResult without the graphs) for each file."""
     from .build import PageConverter
 
-    converter = PageConverter(config)
+    converter = PageConverter(config, page_rules)
     found = []
     with gzip.open(Path(parts) / f"part-{index:05d}.nq.gz", "wb", compresslevel=PART_COMPRESSION) as part:
         for order, source in files:
@@ -143,69 +143,97 @@ def spark_build(
     collected to the driver, the part files' bytes (gzip and N-Quads) and each stage's seconds.
     """
     figures = {} if figures is None else figures
-    from .build import PROGRESS_FROM_FILES, _fill, count_nodes, write_exports
-    from .incremental import fingerprint, write_fingerprint, write_pages_token
-    from .link import clear_derived, load_rules, rules_digest, run_rules
+    from .build import PROGRESS_FROM_FILES, _fill, count_nodes, derive_layer, write_exports
+    from .facts import PageRules, corpus_rules_of
+    from .factstore import FactStore, write_store_token
+    from .folder import claim
+    from .incremental import fingerprint, write_fingerprint
+    from .link import load_rules, rules_digest
     from .sources import find_sources
 
     config = config or BuildConfig()
     started = time.perf_counter()
     corpus = find_sources(sources)
-    report = BuildReport(source_errors=list(corpus.problems), source_warnings=list(corpus.notes))
-    output = Path(config.output)
+    report = BuildReport(
+        source_errors=list(corpus.problems), source_warnings=list(corpus.notes), skipped_files=list(corpus.ignored)
+    )
+    output = claim(config.output)  # before reading or writing anything there
     report.had_previous = (output / "store").is_dir()
     if len(corpus.files) < PROGRESS_FROM_FILES:
         announce = None
     rules = load_rules()
+    page_rules = PageRules.from_rules(rules)
     session, own = _session(master)
     try:
         with staging(output) as stage:
-            parts = stage.folder / PARTS_DIR
-            parts.mkdir()
-            clock = time.perf_counter()
-            facts = _run(session, corpus.files, config, parts, announce, figures)
-            figures["convert_seconds"] = time.perf_counter() - clock
-            figures["facts_bytes"] = len(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
-            facts.sort(key=lambda found: found[0])
-            # The local build's own loading step, given each file's result without its graph:
-            # it counts, settles repeated page URLs and writes the provenance graph.
-            _fill(stage, [result for _, result in facts], len(facts), report, {}, None)
-            del facts
-            files = sorted(parts.glob("part-*.nq.gz"))
-            figures["part_bytes"] = sum(path.stat().st_size for path in files)
-            if announce:
-                announce(f"loading {len(files)} part files")
-            clock = time.perf_counter()
-            load_parts(stage.store, files)
-            release_memory()
-            figures["load_seconds"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            if not report.built:
-                return report
-            settings = fingerprint(config)
-            write_fingerprint(stage.store, settings)
-            clear_derived(stage.store)
-            write_pages_token(stage.store, settings)
-            if store:
-                stage.snapshot_pages()
-            run_rules(stage.store, rules, announce, jobs)
-            if store:
-                shutil.rmtree(parts)
-                written, report.nodes = write_exports(stage, rules_digest(rules), announce, jobs)
-                report.exports += [str(output / filename) for filename in written]
-                stage.commit()
-            else:
-                _write_layer(stage.store, stage.folder / LAYER_FILE)
-                report.nodes = count_nodes(stage.store)
-                for name in (PARTS_DIR, LAYER_FILE):  # the last --no-store build's, if any, go
-                    previous = output / name
-                    if previous.is_dir():
-                        shutil.rmtree(previous)
-                    previous.unlink(missing_ok=True)
-                    (stage.folder / name).rename(previous)
-                report.exports += [str(output / PARTS_DIR), str(output / LAYER_FILE)]
-            report.committed = True
-            figures["corpus_pass_seconds"] = time.perf_counter() - clock
+            # The facts of a --no-store build stay in the staging folder and go with it.
+            facts = FactStore.open(output if store else stage.folder)
+            try:
+                facts.clear()
+                parts = stage.folder / PARTS_DIR
+                parts.mkdir()
+                clock = time.perf_counter()
+                found = _run(session, corpus.files, config, page_rules, parts, announce, figures)
+                figures["convert_seconds"] = time.perf_counter() - clock
+                figures["facts_bytes"] = len(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+                found.sort(key=lambda item: item[0])
+                # The local build's own loading step, given each file's result without its graph:
+                # it counts, settles repeated page URLs, writes the provenance graph and keeps the facts.
+                _fill(stage, [result for _, result in found], len(found), report, {}, None, facts)
+                del found
+                files = sorted(parts.glob("part-*.nq.gz"))
+                figures["part_bytes"] = sum(path.stat().st_size for path in files)
+                if announce:
+                    announce(f"loading {len(files)} part files")
+                clock = time.perf_counter()
+                load_parts(stage.store, files)
+                release_memory()
+                figures["load_seconds"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                if not report.built:
+                    facts.rollback()
+                    return report
+                write_fingerprint(stage.store, fingerprint(config))
+                facts.put("page rules", page_rules.digest)
+                layer = derive_layer(
+                    stage.store,
+                    facts,
+                    corpus_rules_of(rules),
+                    full=True,
+                    announce=announce,
+                    jobs=jobs,
+                    timings=report.timings,
+                    workdir=stage.folder,
+                )
+                report.layer = {
+                    "subjects": layer.subjects,
+                    "changed": layer.changed,
+                    "added": layer.added,
+                    "removed": layer.removed,
+                }
+                write_store_token(stage.store, facts.seal())
+                if store:
+                    shutil.rmtree(parts)
+                    written, report.nodes = write_exports(stage, rules_digest(rules), announce, jobs)
+                    report.exports += [str(output / filename) for filename in written]
+                    stage.commit()
+                    facts.commit()
+                else:
+                    facts.rollback()
+                    _write_layer(stage.store, stage.folder / LAYER_FILE)
+                    report.nodes = count_nodes(stage.store)
+                    for name in (PARTS_DIR, LAYER_FILE):  # the last --no-store build's, if any, go
+                        previous = output / name
+                        if previous.is_dir():
+                            shutil.rmtree(previous)
+                        previous.unlink(missing_ok=True)
+                        (stage.folder / name).rename(previous)
+                    report.exports += [str(output / PARTS_DIR), str(output / LAYER_FILE)]
+                report.committed = True
+                figures["corpus_pass_seconds"] = time.perf_counter() - clock
+            except BaseException:
+                facts.rollback()
+                raise
     finally:
         if own:
             session.stop()
@@ -213,7 +241,7 @@ def spark_build(
     return report
 
 
-def _run(session, files, config: BuildConfig, parts: Path, announce, figures: dict) -> list:
+def _run(session, files, config: BuildConfig, page_rules, parts: Path, announce, figures: dict) -> list:
     if not files:
         return []
     context = session.sparkContext
@@ -224,7 +252,7 @@ def _run(session, files, config: BuildConfig, parts: Path, announce, figures: di
     tasks = context.parallelize(list(enumerate(files)), count)
     written = context.accumulator(0)  # the parts' N-Quads bytes, for the benchmark
     converted = tasks.mapPartitionsWithIndex(
-        lambda index, chunk: _convert_partition(index, chunk, config, target, written)
+        lambda index, chunk: _convert_partition(index, chunk, config, target, written, page_rules)
     )
     try:
         found = converted.collect()
