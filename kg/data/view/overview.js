@@ -605,6 +605,7 @@
     openSection.hidden = !opened.length;
     opened.forEach(function (c) {
       var row = element("li"), swatch = element("span", "kg-swatch"), button = element("button", "kg-close", "close");
+      row.style.paddingLeft = (ancestors(c).length - 1) * 12 + "px";  // nested clusters indented
       swatch.style.background = hueOf(c);
       row.appendChild(swatch);
       var name = clusters[c].bundle ? clusters[c].label.split("\n")[0] : clusters[c].names[0];
