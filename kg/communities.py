@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from .network import ConceptTable
 
@@ -28,13 +29,11 @@ LEAF_LIMIT = 300
 UNEVEN = 0.8
 
 
-def _igraph(table: ConceptTable):
-    """The undirected network as an igraph Graph, relations in the concept graph's order."""
+def _igraph(count: int, heads: np.ndarray, tails: np.ndarray):
+    """The undirected network as an igraph Graph, relations in the order given."""
     import igraph
 
-    order = np.lexsort((np.arange(len(table.heads)), table.heads))
-    ends = np.column_stack([table.heads[order], table.tails[order]]).astype(np.int64)
-    return igraph.Graph(n=len(table), edges=ends, directed=False)
+    return igraph.Graph(n=count, edges=np.column_stack([heads, tails]).astype(np.int64), directed=False)
 
 
 def louvain_levels(table: ConceptTable, *, seed: int = 0) -> list[np.ndarray]:
@@ -44,19 +43,25 @@ def louvain_levels(table: ConceptTable, *, seed: int = 0) -> list[np.ndarray]:
     (450,000 concepts, 2.9 million relations) seconds where networkx's takes minutes. It
     visits the concepts in an order drawn from a random generator, seeded here, so the
     same network gives the same communities. Communities are numbered by size (largest
-    first), then by their first concept.
+    first), then by their first concept. The relations go in the concept graph's order
+    (by start, then as chosen), which the result depends on.
     """
+    order = np.lexsort((np.arange(len(table.heads)), table.heads))
+    return _louvain(len(table), table.heads[order], table.tails[order], seed)
+
+
+def _louvain(count: int, heads: np.ndarray, tails: np.ndarray, seed: int) -> list[np.ndarray]:
     import igraph
 
-    if len(table) == 0:
+    if count == 0:
         return [np.zeros(0, dtype=np.int64)]
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        found = _igraph(table).community_multilevel(return_levels=True)
+        found = _igraph(count, heads, tails).community_multilevel(return_levels=True)
     finally:
         igraph.set_random_number_generator(random)
     levels = [_numbered(np.asarray(level.membership, dtype=np.int64)) for level in found]
-    return levels or [np.arange(len(table), dtype=np.int64)]
+    return levels or [np.arange(count, dtype=np.int64)]
 
 
 def _numbered(membership: np.ndarray) -> np.ndarray:
@@ -107,22 +112,29 @@ class ClusterTree:
 
 
 def cluster_tree(
-    table: ConceptTable, rank: np.ndarray, *, levels: list[np.ndarray] | None = None, seed: int = 0
+    table: ConceptTable,
+    rank: np.ndarray,
+    *,
+    levels: list[np.ndarray] | None = None,
+    seed: int = 0,
+    ranked: bool = False,
 ) -> ClusterTree:
-    """The clusters of the overview page (see the module docstring)."""
+    """The clusters of the overview page (see the module docstring). `ranked`: the concepts
+    are numbered by rank already (0 the most central), as kg.overview numbers them."""
     levels = louvain_levels(table, seed=seed) if levels is None else levels
-    # Concepts by rank: the most central first, ties by label then IRI (as the page lists them).
-    by_rank = np.array(table.by_rank(rank, range(len(table))), dtype=np.int64)
-    place = np.empty(len(table), dtype=np.int64)
-    place[by_rank] = np.arange(len(table))
+    # Each concept's place by rank: the most central first, ties by label then IRI.
+    place = np.arange(len(table), dtype=np.int64)
+    if not ranked:
+        place[by_rank(table, rank)] = np.arange(len(table))
     clusters: list[Cluster] = []
     order: list[np.ndarray] = []
     filled = [0]
+    adjacency: list = []  # the symmetric relation matrix, made when a part needs Louvain again
 
     def parts_of_level(members: np.ndarray, level: int, levels: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
-        membership = levels[level][members]
+        membership = levels.at(level, members)
         ordered = members[np.lexsort((place[members], membership))]
-        cuts = np.flatnonzero(np.diff(levels[level][ordered])) + 1
+        cuts = np.flatnonzero(np.diff(levels.at(level, ordered))) + 1
         parts = np.split(ordered, cuts)
         parts.sort(key=lambda part: (-len(part), int(place[part].min())))
         return parts, level
@@ -132,7 +144,7 @@ def cluster_tree(
         enough; -1 when none splits them."""
         uneven = None
         while level >= 0:
-            membership = levels[level][members]
+            membership = levels.at(level, members)
             if membership.min() != membership.max():
                 # A split that leaves nearly everything in one part only adds a step to the
                 # reader's way down: look a level lower for a more even one.
@@ -176,10 +188,10 @@ def cluster_tree(
             # Louvain's own levels do not split this part (a hub holds it together): Louvain
             # again on the part alone, where modularity weighs only its own relations.
             inside = np.sort(members)
-            local = louvain_levels(table.part(inside), seed=seed)
-            levels = [np.full(len(table), -1, dtype=np.int64) for _ in local]
-            for full, part in zip(levels, local, strict=True):
-                full[inside] = part
+            if not adjacency:
+                adjacency.append(table.adjacency())
+            relations = sparse.triu(adjacency[0][inside][:, inside], k=1).tocoo()
+            levels = _Levels(_louvain(len(inside), relations.row, relations.col, seed), inside)
             return single(members, len(levels), levels, parent, depth, again=False)
         if found < 0:
             # Nothing splits them: chunks of the most central, so no screen gets too long.
@@ -187,6 +199,7 @@ def cluster_tree(
             parts = [ordered[i : i + LEAF_LIMIT] for i in range(0, len(ordered), LEAF_LIMIT)]
         return add(parts, found, levels, parent, depth, MAX_CHILDREN)
 
+    levels = _Levels(levels)
     top_parts, top_level = parts_of_level(np.arange(len(table), dtype=np.int64), len(levels) - 1, levels)
     community_count = len(top_parts)
     root = add(top_parts, top_level, levels, -1, -1, TOP_ITEMS) if len(table) else None
@@ -200,6 +213,29 @@ def cluster_tree(
         top = [c - 1 for c in top]
     flat = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
     return ClusterTree(clusters, top, flat, community_count)
+
+
+class _Levels:
+    """Louvain's levels over the whole network, or over a part of it (`inside`, sorted)."""
+
+    def __init__(self, levels: list[np.ndarray], inside: np.ndarray | None = None) -> None:
+        self.levels, self.inside = levels, inside
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+    def at(self, level: int, members: np.ndarray) -> np.ndarray:
+        """The community of each of `members` at `level`."""
+        if self.inside is None:
+            return self.levels[level][members]
+        return self.levels[level][np.searchsorted(self.inside, members)]
+
+
+def by_rank(table: ConceptTable, rank: np.ndarray) -> np.ndarray:
+    """Concept indexes from the highest rank down, ties by label (case-folded), then IRI:
+    `table.by_rank` in numpy's sort, for networks of hundreds of thousands of concepts."""
+    labels = np.array([" ".join(label.split()).casefold() for label in table.labels], dtype=str)
+    return np.lexsort((np.array(table.nodes, dtype=str), labels, -np.asarray(rank, dtype=float)))
 
 
 def _packed(parts: list) -> list[tuple[np.ndarray, int]]:

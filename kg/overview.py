@@ -23,6 +23,7 @@ import networkx as nx
 import numpy as np
 
 from .communities import ClusterTree, cluster_tree, louvain_levels
+from .communities import by_rank as ranked
 from .network import NAVIGATION_KIND, ConceptTable
 
 # Concepts whose definition, question and sources reach the page (the most central).
@@ -148,7 +149,8 @@ def _pack(sections: list[tuple[str, str, bytes]]) -> tuple[str, list[list]]:
         body.extend(b"\0" * (-len(body) % 4))
         index.append([name, kind, len(body), len(raw)])
         body.extend(raw)
-    return base64.b64encode(zlib.compress(bytes(body), 6)).decode("ascii"), index
+    # Level 1: a few per cent larger than 6, in a fifth of the time (450,000 concepts: 1.5 s, not 8).
+    return base64.b64encode(zlib.compress(bytes(body), 1)).decode("ascii"), index
 
 
 def _json_bytes(value: object) -> bytes:
@@ -167,7 +169,7 @@ def overview_data(
     """The page's JSON and its compressed block for `table`. `details(iris)` gives each concept's
     definition, question, url and sources; it is asked only for the most central concepts."""
     rank = table.pagerank()
-    by_rank = np.array(table.by_rank(rank, range(len(table))), dtype=np.int64)
+    by_rank = ranked(table, rank)
     number = np.empty(len(table), dtype=np.int64)
     number[by_rank] = np.arange(len(table))
     # Renumber everything by rank: concept k is the k-th most central.
@@ -182,7 +184,7 @@ def overview_data(
         iris, [table.kinds[i] for i in by_rank.tolist()], labels, heads, tails, table.relation, table.relations
     )
     levels = [level[by_rank] for level in louvain_levels(table)]
-    tree = cluster_tree(renumbered, np.arange(len(table), 0, -1, dtype=float), levels=levels)
+    tree = cluster_tree(renumbered, np.zeros(len(table)), levels=levels, ranked=True)
 
     navigation = np.array([kind == NAVIGATION_KIND for kind in renumbered.kinds], dtype=bool)
     names = _names(tree, labels, navigation)
