@@ -165,9 +165,10 @@ def overview_data(
     details: Callable[[list[str]], list[dict]],
     kinds: list[dict],
     relations: list[dict],
-) -> tuple[dict, str]:
-    """The page's JSON and its compressed block for `table`. `details(iris)` gives each concept's
-    definition, question, url and sources; it is asked only for the most central concepts."""
+) -> tuple[dict, str, str]:
+    """The page's JSON and its two compressed blocks (the network, the IRIs) for `table`.
+    `details(iris)` gives each concept's definition, question, url and sources; it is asked
+    only for the most central concepts."""
     rank = table.pagerank()
     by_rank = ranked(table, rank)
     number = np.empty(len(table), dtype=np.int64)
@@ -225,7 +226,6 @@ def overview_data(
     block, sections = _pack(
         [
             ("labels", "json", _json_bytes(labels)),
-            ("iris", "json", _json_bytes(iris)),
             ("kinds", "u8", kind_codes.tobytes()),
             ("order", "i32", tree.order.astype("<i4").tobytes()),
             ("starts", "u32", counts.astype("<u4").tobytes()),
@@ -233,6 +233,8 @@ def overview_data(
             ("relations", "u8", codes.astype(np.uint8).tobytes()),
         ]
     )
+    # An IRI holds no line break (nor does a blank node's "_:id"): one a line.
+    iri_block, _ = _pack([("iris", "text", "\n".join(iris).encode("utf-8"))])
     detailed = details(iris[:DETAILS_LIMIT])
     data = {
         "mode": "overview",
@@ -249,4 +251,4 @@ def overview_data(
         "details": detailed,
         "sections": sections,
     }
-    return data, block
+    return data, block, iri_block

@@ -233,7 +233,7 @@ def _overview(table: ConceptTable, *, title: str, note: str | None, details) -> 
     kinds = _kind_legend(dict(Counter(table.kinds)))
     per_code = np.bincount(table.relation, minlength=len(table.relations)).tolist()
     relations = _relation_legend({name: count for name, count in zip(table.relations, per_code, strict=True) if count})
-    data, block = overview_data(
+    data, *blocks = overview_data(
         table,
         title=title,
         note=note,
@@ -241,10 +241,10 @@ def _overview(table: ConceptTable, *, title: str, note: str | None, details) -> 
         kinds=kinds,
         relations=relations,
     )
-    return _page(data, "overview.js", block), data
+    return _page(data, "overview.js", *blocks), data
 
 
-def _page(data: dict, script_file: str, block: str = "") -> str:
+def _page(data: dict, script_file: str, block: str = "", iris: str = "") -> str:
     vis_script, vis_style = _vis_network()
     script = vis_script + "\n;\n" + (_VIEW_FILES / script_file).read_text(encoding="utf-8")
     style = vis_style + "\n" + (_VIEW_FILES / "graph.css").read_text(encoding="utf-8")
@@ -252,7 +252,7 @@ def _page(data: dict, script_file: str, block: str = "") -> str:
         f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-    # The block is base64: no character of it can end its <script> element.
+    # The blocks are base64: no character of them can end their <script> element.
     parts = {
         "CSP": policy,
         "TITLE": html.escape(data["title"]),
@@ -260,6 +260,7 @@ def _page(data: dict, script_file: str, block: str = "") -> str:
         "SCRIPT": script,
         "DATA": _script_json(data),
         "BLOB": block,
+        "IRIS": iris,
     }
     template = (_VIEW_FILES / "graph.html").read_text(encoding="utf-8")
     # One pass, so text inserted for one marker is never searched for another.

@@ -51,7 +51,12 @@
 
   // -- the network, unpacked from its block ---------------------------------------------------
   var net = null;  // labels, iris, kinds, order, heads, tails, codes, adjacency, owner ...
-  var loaded = unpack().then(function (found) { net = found; return found; });
+  var loaded = inflate("kg-network-data").then(unpack).then(function (found) { net = found; return found; });
+  // IRIs are needed only for tooltips and links: a second block, unpacked after the first.
+  var iris = loaded.then(function () { return inflate("kg-network-iris"); }).then(function (buffer) {
+    net.iris = new TextDecoder().decode(new Uint8Array(buffer)).split("\n");
+    return net.iris;
+  });
 
   function base64Bytes(text) {
     if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
@@ -60,10 +65,14 @@
     return bytes;
   }
 
-  function unpack() {
-    var bytes = base64Bytes(document.getElementById("kg-network-data").textContent.trim());
+  function inflate(id) {
+    var bytes = base64Bytes(document.getElementById(id).textContent.trim());
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-    return new Response(stream).arrayBuffer().then(function (buffer) {
+    return new Response(stream).arrayBuffer();
+  }
+
+  function unpack(buffer) {
+    {
       var part = {};
       data.sections.forEach(function (s) {
         var name = s[0], kind = s[1], offset = s[2], length = s[3];
@@ -92,10 +101,10 @@
         if (!c.children.length) leafAt.fill(index, c.start, c.end);
       });
       data.top.forEach(function (c) { fillOwner(owner, part.order, c); });
-      return { labels: part.labels, iris: part.iris, kinds: part.kinds, order: part.order, heads: heads, tails: tails,
+      return { labels: part.labels, iris: null, kinds: part.kinds, order: part.order, heads: heads, tails: tails,
                codes: part.relations, offsets: degree, incident: incident, owner: owner, position: position,
                leafAt: leafAt, stamp: new Int32Array(m), tick: 0, keys: null };
-    });
+    }
   }
 
   function fillOwner(owner, order, c) {
@@ -156,7 +165,7 @@
   function conceptUrl(k) {
     var more = data.details[k];
     if (more && more.url) return more.url;
-    return isWebUrl(net.iris[k]) ? net.iris[k] : null;
+    return net.iris && isWebUrl(net.iris[k]) ? net.iris[k] : null;
   }
 
   function conceptNode(k, x, y, labelled, c) {
@@ -411,7 +420,7 @@
   var status = document.getElementById("kg-status");
   var kg = window.kg = { network: network, nodes: nodes, edges: edges, data: data, ready: false, readyAt: null,
                          draws: 0, hiddenLabels: hiddenLabels, openCluster: openCluster, closeCluster: closeCluster,
-                         closeAll: closeAll, focusConcept: focusConcept, showArea: showArea, loaded: loaded,
+                         closeAll: closeAll, focusConcept: focusConcept, showArea: showArea, loaded: loaded, iris: iris,
                          opened: function () { return opened.slice(); }, net: function () { return net; } };
   network.on("afterDrawing", function () { kg.draws += 1; });
   function say(text) { status.textContent = text; }
@@ -453,6 +462,7 @@
   network.once("afterDrawing", function () {
     network.fit();
     network.once("afterDrawing", function () {
+      kg.drawnAt = performance.now();
       var hidden = declutter();
       loaded.then(function () {
         if (hidden) { network.once("afterDrawing", markReady); network.redraw(); } else markReady();
