@@ -25,6 +25,8 @@ TOP_ITEMS = 30
 MAX_CHILDREN = 30
 # A cluster this small opens into its concepts rather than into sub-communities.
 LEAF_LIMIT = 300
+# Parts this small are always packed together (below the top, Louvain's first level is full of them).
+TINY = 20
 # A split whose largest part holds more than this share is passed over for a lower level's.
 UNEVEN = 0.8
 
@@ -162,7 +164,7 @@ def cluster_tree(
         """A cluster of `parts` (each a cluster to be, split further below `level`); its index."""
         index = len(clusters)
         clusters.append(Cluster(filled[0], filled[0], parent, depth, bundle=bundle))
-        for child in _grouped(_packed(parts), limit):
+        for child in _grouped(_packed(parts, limit), limit):
             if isinstance(child, list) and len(child) == 1:
                 child = child[0]
             if isinstance(child, list):
@@ -238,13 +240,15 @@ def by_rank(table: ConceptTable, rank: np.ndarray) -> np.ndarray:
     return np.lexsort((np.array(table.nodes, dtype=str), labels, -np.asarray(rank, dtype=float)))
 
 
-def _packed(parts: list) -> list[tuple[np.ndarray, int]]:
+def _packed(parts: list, limit: int) -> list[tuple[np.ndarray, int]]:
     """Parts (arrays of concepts, largest first) as (members, communities) entries, the small
     ones packed together into entries of at most LEAF_LIMIT concepts: one cluster to open
-    straight into concepts rather than many clusters of five."""
+    straight into concepts rather than many clusters of five. Small is under TINY concepts,
+    or up to half of LEAF_LIMIT when there are more parts than `limit`."""
     entries = [part if isinstance(part, tuple) else (part, 1) for part in parts]
-    big = [entry for entry in entries if len(entry[0]) > LEAF_LIMIT // 2]
-    small = [entry for entry in entries if len(entry[0]) <= LEAF_LIMIT // 2]
+    most = LEAF_LIMIT // 2 if len(entries) > limit else TINY
+    big = [entry for entry in entries if len(entry[0]) > most]
+    small = [entry for entry in entries if len(entry[0]) <= most]
     packed: list[list[tuple[np.ndarray, int]]] = []
     total = LEAF_LIMIT + 1
     for entry in small:
