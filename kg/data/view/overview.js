@@ -530,6 +530,8 @@
   function focusOn(k) {
     reveal(k);
     network.selectNodes([k]);
+    selected = k;
+    showReach(k);
     network.focus(k, { scale: Math.max(network.getScale(), 1.2), animation: { duration: 450, easingFunction: "easeInOutQuad" } });
     say(net.labels[k] + " (" + data.kinds[net.kinds[k]].kind + ")");
     return k;
