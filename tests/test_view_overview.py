@@ -176,6 +176,24 @@ def test_hovering_a_concept_draws_its_relations_strongly(page):
     page.assert_clean()
 
 
+def test_a_click_opens_a_concept_s_page_and_a_double_click_closes_its_cluster(page):
+    page.js("() => { window.__opened = []; window.open = (...args) => { window.__opened.push(args); return null; }; }")
+    concept = page.js("() => kg.focusConcept(kg.net().labels[0])")  # the most central concept
+    page.page.wait_for_function(CENTERED, arg=concept, timeout=5_000)
+    page.page.wait_for_function("() => kg.net().iris !== null")
+    x, y = page.screen_point(concept)
+    page.page.mouse.click(x, y)
+    page.page.wait_for_function("() => window.__opened.length === 1", timeout=3_000)
+    url = page.js("k => kg.data.details[k].url", concept)
+    assert page.js("() => window.__opened") == [[url, "_blank", "noopener,noreferrer"]]
+    opened = page.js("() => kg.opened()")
+    page.page.mouse.dblclick(x, y)
+    page.page.wait_for_timeout(500)
+    assert page.js("() => kg.opened()") == opened[:-1]  # the innermost cluster closed
+    assert page.js("() => window.__opened.length") == 1  # and no page opened
+    page.assert_clean()
+
+
 HOSTILE_LABELS = [
     '<img src=x onerror="window.__pwned=1">',
     "</script><script>window.__pwned=2</script>",

@@ -481,8 +481,11 @@
     }
     say(net.labels[id] + " (" + data.kinds[net.kinds[id]].kind + ")");
     var url = conceptUrl(id);
-    if (isWebUrl(url)) window.open(url, "_blank", "noopener,noreferrer");
+    // A double-click closes the cluster instead: wait to see whether a second click follows.
+    clearTimeout(pendingOpen);
+    if (isWebUrl(url)) pendingOpen = setTimeout(function () { window.open(url, "_blank", "noopener,noreferrer"); }, 300);
   });
+  var pendingOpen = null;
   var selected = null;
   network.on("hoverNode", function (params) { if (net && typeof params.node === "number") showReach(params.node); });
   network.on("blurNode", function () { if (selected !== null) showReach(selected); else hideReach(); });
@@ -492,6 +495,7 @@
   });
   network.on("deselectNode", function () { selected = null; hideReach(); });
   network.on("doubleClick", function (params) {
+    clearTimeout(pendingOpen);
     if (!params.nodes.length || !net) return;
     var holder = openedHolder(params.nodes[0]);
     if (holder !== null) closeCluster(holder);
