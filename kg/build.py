@@ -6,24 +6,26 @@ the main process is the only writer, bulk-loading them into a staging store.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from .config import BuildConfig
-from .contexts import ContextLoader, is_schemaorg_context, schemaorg_iri_terms
+from .contexts import ContextLoader
 from .errors import BuildError, PageError
-from .expand import lint, to_quads
+from .expand import dropped_iri_warning, lint, to_quads
 from .export import export, exporter
 from .fastpath import fast_quads
+from .folder import claim
 from .incremental import (
     Outputs,
     PreviousPage,
@@ -40,9 +42,11 @@ from .incremental import (
     write_outputs,
     write_pages_token,
 )
+from .iris import iri_terms_of, repair_iris
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
-from .readers import STREAMED, Page, Skipped, SourceFile, digest, reader_for
+from .readers import STREAMED, Page, Skipped, SourceFile, compressed, digest, reader_for
+from .readers.files import open_regular, read_limited, stream_sha256
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
@@ -51,6 +55,7 @@ from .store import (
     PAGES_DIR,
     ProvenanceRecord,
     StagingStore,
+    merged_source_iri,
     release_memory,
     staging,
     store_path,
@@ -87,13 +92,14 @@ class FileResult:
     """Everything one source file gave: its pages, and the archive records that were not pages."""
 
     pages: list[PageResult]
-    skipped: Counter[str] = field(default_factory=Counter)
+    source: str = ""  # the file's name, as messages give it
+    skipped: Counter[str] = field(default_factory=Counter)  # archive records that are not pages, by reason
+    skipped_file: str | None = None  # why the whole file is not a page (a .txt of notes), if it is not
 
 
-def _iri_terms(document: object) -> frozenset[str]:
-    """The terms to check for ill-formed IRIs: schema.org's @id terms when that is the context."""
-    context = document.get("@context") if isinstance(document, dict) else None
-    return schemaorg_iri_terms() if isinstance(context, str) and is_schemaorg_context(context) else frozenset()
+def _already_noted(warning: str, dropped: frozenset[str]) -> bool:
+    """Whether pyld's warning is about an IRI the repair has reported dropped (one warning per value)."""
+    return any(warning == dropped_iri_warning(value) for value in dropped)
 
 
 class _OverBudget(BaseException):
@@ -151,27 +157,38 @@ class PageConverter:
         """Convert one page; every problem becomes a message on its outcome, never an exception."""
         outcome = PageOutcome(page.label, page.url, blocks=len(page.blocks), warnings=list(page.warnings))
         outcome.url = self.page_iri(page, outcome)
-        if not page.blocks:
-            outcome.errors.append("no JSON-LD in this page")
+        if not page.blocks:  # most pages of a crawl: a fact about the page, not a failure
             return outcome, []
         quads: list[ox.Quad] = []
         rewrite_https = False
         empty: list[str] = []
+        iri_notes: set[str] = set()  # a value repeated in several blocks is reported once a page
         for index, block in enumerate(page.blocks):
             warnings: list[str] = []
             try:
                 parsed = parse_block(block.text)
                 warnings += parsed.warnings
-                warnings += lint(parsed.data, _iri_terms(parsed.data))
-                fast = fast_quads(parsed.data, outcome.url)
+                # Both JSON-LD paths read the document with its ill-formed IRIs repaired.
+                repaired = repair_iris(parsed.data, iri_terms_of(parsed.data))
+                document = repaired.document
+                warnings += [note for note in repaired.notes if note not in iri_notes]
+                iri_notes.update(repaired.notes)
+                warnings += lint(document)
+                fast = fast_quads(document, outcome.url)
                 if fast is not None:
                     block_quads, names_https = fast
                     rewrite_https = rewrite_https or names_https
                     outcome.fast_blocks += 1
                 else:
+                    pyld_warnings: list[str] = []
                     block_quads = to_quads(
-                        parsed.data, base=outcome.url, loader=self.loader, bnode_prefix=f"b{index}x", warnings=warnings
+                        document,
+                        base=outcome.url,
+                        loader=self.loader,
+                        bnode_prefix=f"b{index}x",
+                        warnings=pyld_warnings,
                     )
+                    warnings += [w for w in pyld_warnings if not _already_noted(w, repaired.dropped)]
                     rewrite_https = True
                 if not block_quads:
                     empty.append(block.where)
@@ -194,35 +211,90 @@ class PageConverter:
         return PageResult(outcome, nquads, _record(page, outcome, source_sha256))
 
     def convert_file(self, source: SourceFile) -> FileResult:
-        """Every page of one file; what cannot be read becomes a failed outcome after the pages before it."""
-        result = FileResult([])
+        """Every page of one file; what cannot be read becomes a failed outcome after the pages before it.
+
+        The page timeout covers reading each page as well as converting it: a page that takes
+        too long to read stops the file there (a reader cannot resume after it).
+        """
+        result = FileResult([], source.name)
+        name = ""
+        sha = ""
+
+        def pages() -> Iterator[Page | Skipped]:
+            nonlocal sha
+            if name in STREAMED:  # archives: records are streamed and size-checked one by one
+                with open_regular(source.path) as stream:
+                    sha = stream_sha256(stream)
+                data = None
+            else:
+                raw, data = read_limited(source.path, self.config.max_page_bytes, gunzip=compressed(source.path))
+                sha = digest(raw)
+            yield from reader(data, source, self.config)
+
+        seconds = self.config.page_seconds
         try:
             name, reader = reader_for(source.path)
-            if name in STREAMED:  # archives: records are streamed and size-checked one by one
-                data, sha = None, file_sha256(source.path)
-            else:
-                size = source.path.stat().st_size
-                if size > self.config.max_page_bytes:
-                    raise PageError(f"file is {size} bytes, over the {self.config.max_page_bytes}-byte limit")
-                data = source.path.read_bytes()
-                sha = digest(data)
-            for item in reader(data, source, self.config):
-                if isinstance(item, Skipped):
-                    result.skipped[item.reason] += 1
-                    continue
+            items = pages()
+            while True:
+                item = None
                 try:
-                    with time_budget(self.config.page_seconds):
+                    with time_budget(seconds):
+                        item = next(items, None)
+                        if item is None:
+                            break
+                        if isinstance(item, Skipped):
+                            if item.whole_file:
+                                result.skipped_file = item.reason
+                            else:
+                                result.skipped[item.reason] += 1
+                            continue
                         result.pages.append(self.convert(item, sha))
                 except _OverBudget:
-                    reason = f"took longer than {self.config.page_seconds:g} s to convert; stopped"
-                    result.pages.append(PageResult(PageOutcome(item.label, item.url, errors=[reason]), b"", None))
+                    if item is None:  # stopped inside the reader: nothing more of this file can be read
+                        after = f" (after {len(result.pages)} pages of it)" if result.pages else ""
+                        raise PageError(f"took longer than {seconds:g} s to read{after}; stopped") from None
+                    reason = f"took longer than {seconds:g} s to convert; stopped"
+                    result.pages.append(self.failed(source, name, reason, item, sha))
+                except PageError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 (a library's limit or bug on one page is that page's failure)
+                    if item is None:  # the reader's, not a page's: the file's failure below
+                        raise
+                    reason = f"conversion failed ({type(exc).__name__}: {str(exc)[:200]})"
+                    result.pages.append(self.failed(source, name, reason, item, sha))
             return result
         except PageError as exc:
             reason = str(exc)
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or exc}"
-        result.pages.append(PageResult(PageOutcome(source.name, None, errors=[reason]), b"", None))
+        except Exception as exc:  # noqa: BLE001 (a reader's limit or bug on one file is that file's failure)
+            reason = f"cannot read ({type(exc).__name__}: {str(exc)[:200]})"
+        result.pages.append(self.failed(source, name, reason, None, sha))
         return result
+
+    def failed(self, source: SourceFile, reader: str, reason: str, page: Page | None, sha: str) -> PageResult:
+        """A page, or a whole file, that failed: its outcome and a provenance record that says so
+        (under the page's IRI, or the file's when no page was read), so `kg query problems` lists it."""
+        if page is not None:
+            outcome = PageOutcome(page.label, page.url, blocks=len(page.blocks), warnings=list(page.warnings))
+            outcome.url = self.page_iri(page, outcome)
+        else:
+            outcome = PageOutcome(source.name, Path(os.path.abspath(source.path)).as_uri())
+        outcome.errors.append(reason)
+        record = ProvenanceRecord(
+            page=outcome.url,
+            source_path=source.name,
+            sha256=page.sha256 if page else "",
+            size=page.size if page else 0,
+            reader=reader,
+            blocks=outcome.blocks,
+            triples=0,
+            warnings=tuple(outcome.warnings),
+            errors=tuple(outcome.errors),
+            record=page.record if page else None,
+            source_sha256=sha,
+        )
+        return PageResult(outcome, b"", record)
 
 
 def _record(page: Page, outcome: PageOutcome, source_sha256: str) -> ProvenanceRecord:
@@ -303,6 +375,8 @@ def _fill(
     """Load converted pages into the staging store; `owners` maps page URLs to the page that gave them first."""
     writer = _Writer(stage.store)
     for done, file_result in enumerate(results, 1):
+        if file_result.skipped_file:
+            report.skipped_files.append((file_result.source, file_result.skipped_file))
         for reason, count in file_result.skipped.items():
             report.skipped[reason] = report.skipped.get(reason, 0) + count
         for result in file_result.pages:
@@ -310,13 +384,25 @@ def _fill(
             report.pages.append(outcome)
             if result.provenance is None:
                 continue
+            record = result.provenance
             if outcome.url in owners:
-                outcome.warnings.append(f"same page URL as {owners[outcome.url]}, which was kept; this copy is skipped")
-                outcome.triples = 0
-                continue
-            owners[outcome.url] = outcome.label
+                # Two files of one page (a crawl saved it twice, or under two names): both
+                # describe it, so the second's triples join the first's graph, and its own
+                # provenance record names the page it went into.
+                outcome.warnings.append(
+                    f"same page URL as {owners[outcome.url]}: its JSON-LD is merged into that page's graph"
+                )
+                outcome.merged = True
+                record = replace(
+                    record,
+                    page=merged_source_iri(outcome.label),
+                    merged_into=outcome.url,
+                    warnings=tuple(outcome.warnings),
+                )
+            else:
+                owners[outcome.url] = outcome.label
             writer.add(result.graph)
-            writer.add(_provenance_nquads(result.provenance))
+            writer.add(_provenance_nquads(record))
             report.triples += outcome.triples
         if progress:
             progress(done, total)
@@ -334,20 +420,25 @@ def _unchanged(
     to_read: list[SourceFile] = []
     to_drop: list[PreviousPage] = []
     owners: dict[str, str] = {}
+    shas: dict[str, str | None] = {}
+    for source in files:
+        try:
+            shas[source.name] = file_sha256(source.path)
+        except OSError:
+            shas[source.name] = None
+    forced = _sharing_a_graph(previous, shas)
     for source in files:
         before = previous.pop(source.name, None)
-        try:
-            current = file_sha256(source.path)
-        except OSError:
-            current = None
+        current = shas[source.name]
         # Files whose pages failed are read again: the cause may lie outside the file
         # (a context mapping, a remote host, the time budget).
-        if before and current and all(page.source_sha256 == current and not page.errors for page in before):
+        if _still_stands(before, current) and source.name not in forced:
             for page in before:
                 outcome = page.outcome()
                 report.pages.append(outcome)
                 report.triples += outcome.triples
-                owners[page.url] = outcome.label
+                if page.merged_into is None:
+                    owners[page.url] = outcome.label
             continue
         to_drop += before or []
         to_read.append(source)
@@ -355,6 +446,31 @@ def _unchanged(
         to_drop += gone
         report.removed += len(gone)
     return to_read, to_drop, owners
+
+
+def _still_stands(before: list[PreviousPage] | None, current: str | None) -> bool:
+    """Whether a file's pages from the last build are what reading it again would give."""
+    return bool(before and current and all(page.source_sha256 == current and not page.errors for page in before))
+
+
+def _sharing_a_graph(previous: dict[str, list[PreviousPage]], shas: dict[str, str | None]) -> set[str]:
+    """Unchanged files to read again because they share a page graph (one was merged into
+    the other's page) with a file that changed or is gone: the graph goes with either."""
+    stale = {name for name, before in previous.items() if name not in shas or not _still_stands(before, shas[name])}
+    sharers: dict[str, set[str]] = {}
+    for name, pages in previous.items():
+        for page in pages:
+            sharers.setdefault(page.merged_into or page.url, set()).add(name)
+    shared = [names for names in sharers.values() if len(names) > 1]
+    forced: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for names in shared:
+            if names & (stale | forced) and not names <= stale | forced:
+                forced |= names - stale
+                grew = True
+    return forced
 
 
 def count_nodes(store: ox.Store) -> int:
@@ -407,8 +523,10 @@ def build(
     jobs = jobs or default_jobs()
     started = time.perf_counter()
     corpus = find_sources(sources)
-    report = BuildReport(source_errors=list(corpus.problems), source_warnings=list(corpus.notes))
-    output = Path(config.output)
+    report = BuildReport(
+        source_errors=list(corpus.problems), source_warnings=list(corpus.notes), skipped_files=list(corpus.ignored)
+    )
+    output = claim(config.output)  # before reading or writing anything there
     live = store_path(output)
     report.had_previous = live.is_dir()
     settings = fingerprint(config)

@@ -10,7 +10,8 @@ import click
 
 from . import __version__
 from .config import BuildConfig
-from .errors import KgError
+from .errors import KgError, disk_full
+from .terminal import printable
 
 MAX_SHOWN_WARNINGS = 20
 MAX_SHOWN_ERRORS = 200
@@ -36,8 +37,13 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except KgError as exc:
-            raise click.ClickException(str(exc)) from None
+        except (KgError, OSError) as exc:
+            known = exc if isinstance(exc, KgError) else disk_full(exc)
+            if known is None:
+                raise
+            error = click.ClickException(printable(str(known)))  # it may quote page text
+            error.exit_code = known.exit_code
+            raise error from None
         except KeyboardInterrupt:
             click.echo("interrupted; the previous build is intact", err=True)
             sys.exit(130)
@@ -82,6 +88,14 @@ def main():
     is_flag=True,
     help="Fetch remote @contexts that are not mapped (off by default: builds are offline).",
 )
+@click.option(
+    "--allow-context-host",
+    "context_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="With --allow-remote-contexts: fetch from this host though it is not public "
+    "(loopback, private, link-local addresses are refused otherwise). Repeatable.",
+)
 @click.option("--base-url", metavar="URL", help="Place pages that name no URL of their own under this URL.")
 @click.option("--allow-errors", is_flag=True, help="Exit 0 even when some pages failed (they are still reported).")
 @click.option(
@@ -101,7 +115,19 @@ def main():
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning, not only the first few.")
 @user_errors
-def build(sources, output, contexts, allow_remote_contexts, base_url, allow_errors, page_timeout, full, jobs, verbose):
+def build(
+    sources,
+    output,
+    contexts,
+    allow_remote_contexts,
+    context_hosts,
+    base_url,
+    allow_errors,
+    page_timeout,
+    full,
+    jobs,
+    verbose,
+):
     """Build SOURCES (files, folders, globs; default: the bundled example) into the build folder.
 
     \b
@@ -118,6 +144,7 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
         output=output,
         context_files=contexts,
         allow_remote_contexts=allow_remote_contexts,
+        context_hosts=frozenset(host.lower().strip("[]") for host in context_hosts),
         base_url=base_url,
     )
     bar = None
@@ -143,16 +170,26 @@ def build(sources, output, contexts, allow_remote_contexts, base_url, allow_erro
             bar.__exit__(None, None, None)
 
     shown = {"error": 0, "warning": 0}
-    limits = {"error": MAX_SHOWN_ERRORS, "warning": None if verbose else MAX_SHOWN_WARNINGS}
+    limits = {"error": None if verbose else MAX_SHOWN_ERRORS, "warning": None if verbose else MAX_SHOWN_WARNINGS}
     for level, message in report.messages():
         shown[level] += 1
         if limits[level] is None or shown[level] <= limits[level]:
             click.echo(f"{level}: {message}", err=True)
-    for level, limit in limits.items():
-        if limit is not None and shown[level] > limit:
-            click.echo(f"... {shown[level] - limit} more {level}s (use -v, or see the provenance graph)", err=True)
+    hidden = [
+        f"{shown[level] - limit} more {level}s" for level, limit in limits.items() if limit and shown[level] > limit
+    ]
+    if hidden:
+        click.echo(f"... {' and '.join(hidden)} (-v shows them all)", err=True)
+    if verbose:
+        for name, why in report.skipped_files:
+            click.echo(f"skipped: {name} ({why})", err=True)
     click.echo(report.summary(), err=True)
+    for line in report.skipped_summary():
+        click.echo(line, err=True)
     click.echo(report.details(), err=True)
+    if report.committed and (shown["error"] or shown["warning"]):
+        where = "" if output == Path("output") else f" -o {output}"
+        click.echo(f"every warning and error, by page: kg query problems{where}", err=True)
     for path in report.exports:
         click.echo(f"wrote {path}", err=True)
     for path in report.kept:
@@ -194,6 +231,7 @@ def export(output, format_name, graph, destination):
     """
     from .export import export as run_export
     from .export import exporter
+    from .folder import check_destination
     from .store import open_store
     from .workers import default_jobs
 
@@ -204,14 +242,18 @@ def export(output, format_name, graph, destination):
         run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()
         return
-    path = Path(destination) if destination else output / chosen.filename
+    path = check_destination(output, destination) if destination else output / chosen.filename
     run_export(store, chosen.name, path, graph=graph, **parallel)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
 
 @main.command()
 @output_option
-@click.option("--around", metavar="LABEL", help="Draw only the neighbourhood of this concept.")
+@click.option(
+    "--around",
+    metavar="LABEL|IRI",
+    help='Draw only the neighbourhood of this concept: its label, "Label (kind, site)", or its IRI.',
+)
 @click.option(
     "--depth",
     type=click.IntRange(min=0),
@@ -228,7 +270,7 @@ def export(output, format_name, graph, destination):
 @click.option(
     "--to",
     "destination",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is refused by kg.folder, in one line
     help="Write the page here instead of OUTPUT/graph.html.",
 )
 @user_errors
@@ -238,6 +280,7 @@ def view(output, around, depth, max_nodes, destination):
     \b
     Example:
         kg view --around "Peer to Peer" --depth 2 --to p2p.html
+        kg view --around https://crumbs.example/recipes/ --depth 1
     Hover a concept for its definition, click it to open its page; the search
     box finds a concept by label and the area menu shows one area. A network
     of more than 500 concepts opens as its communities: click one to open it.
@@ -269,13 +312,15 @@ def view(output, around, depth, max_nodes, destination):
 def path_command(output, source, target, all_shortest):
     """Print the shortest chain of relations between two concepts.
 
-    FROM and TO are labels, matched case-insensitively; a unique prefix is
-    enough, and "Label (kind)" or the concept's IRI picks one of several
-    concepts with the same label.
+    FROM and TO are labels, matched case-insensitively, or concepts' IRIs; a
+    unique prefix is enough, and "Label (kind)", "Label (site)", "Label (kind,
+    site)" or the concept's IRI picks one of several concepts with the same
+    label.
 
     \b
     Example:
         kg path "Peer to Peer" "Lightning Network"
+        kg path "Brownies (crumbs.example)" https://crumbs.example/lemon-bars/
     """
     from .network import concept_paths, format_path, load_concepts
 
@@ -286,7 +331,7 @@ def path_command(output, source, target, all_shortest):
     start, end = table.nodes[first], table.nodes[last]
     paths = concept_paths(graph, start, end, all_shortest=all_shortest)
     for hops in paths:
-        click.echo(format_path(graph, hops) or graph.nodes[start]["label"])
+        click.echo(printable(format_path(graph, hops) or graph.nodes[start]["label"]))
     hops = len(paths[0])
     shown = f"{len(paths)} shortest paths" if all_shortest else "shortest path"
     click.echo(f"{shown}: {hops} hop{'s' if hops != 1 else ''}", err=True)
@@ -311,7 +356,7 @@ def stats(output, top):
     """
     from .network import load_concepts, summarize
 
-    click.echo(summarize(load_concepts(output), top=top).report())
+    click.echo(printable(summarize(load_concepts(output), top=top).report()))
 
 
 def _result_formats() -> list[str]:
@@ -379,11 +424,9 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
         LibraryQuery,
         check_bindings,
         find_query,
-        format_answer,
         library,
         library_listing,
         parse_bindings,
-        run_in_child,
         store_dir,
     )
 
@@ -406,11 +449,26 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
             "this is a SPARQL update, which would change the store; kg query only reads. "
             "Run it with --update if you mean to change the store."
         )
+    from .query_process import stream_query
+
     terms = parse_bindings(bindings)
     check_bindings(chosen, terms)
-    answer = run_in_child(store_dir(output), chosen.text, terms, timeout=timeout)
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    click.echo(format_answer(answer, format_name, width=width), nl=False)
+    terminal = sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if terminal else None
+    try:  # the result goes out as it comes, escaped where a terminal would read it
+        stream_query(
+            store_dir(output),
+            chosen.text,
+            terms,
+            sys.stdout.buffer,
+            format_name=format_name,
+            timeout=timeout,
+            width=width,
+            terminal=terminal,
+        )
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # `kg query ... | head`: the reader has what it wanted
+        sys.stdout = None
 
 
 @main.command("link")
@@ -428,7 +486,7 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
 @click.option(
     "-j", "--jobs", type=click.IntRange(1), help="Rule steps run at once, and export workers (default: up to 2)."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Say which rule runs as it starts; then how long each took.")
+@click.option("-v", "--verbose", is_flag=True, help="Say which rule finishes as it does; then how long each took.")
 @user_errors
 def link_command(output, skip, rules_dir, list_only, jobs, verbose):
     """Derive the concept layer again from the pages in the store, with the rules of queries/rules/.

@@ -17,6 +17,8 @@ class BuildConfig:
     output: Path = Path("output")
     context_files: dict[str, Path] = field(default_factory=dict)
     allow_remote_contexts: bool = False
+    # Hosts a remote context may come from though they are not public (127.0.0.1, a LAN host).
+    context_hosts: frozenset[str] = frozenset()
     remote_timeout: float = 10.0
     remote_max_bytes: int = 2_000_000
     base_url: str | None = None

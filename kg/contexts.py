@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,12 +14,20 @@ from .errors import RemoteContextRefused
 SCHEMAORG_CONTEXT_FILE = "schemaorg-context-30.0.jsonld"
 
 # Every spelling under which pages name schema.org's context; compared after
-# dropping the scheme and any trailing slash.
-_SCHEMAORG_ALIASES = {
+# dropping the scheme, a leading "www." and any trailing slash. schema.org's extension
+# hosts (pending, health-lifesci, bib, auto) and its Google mirror serve the same context
+# (its terms include the extensions'), and so does the context document's own URL.
+_SCHEMAORG_HOSTS = (
     "schema.org",
-    "schema.org/docs/jsonldcontext.json",
-    "schema.org/docs/jsonldcontext.jsonld",
-}
+    "schema.googleapis.com",
+    "pending.schema.org",
+    "health-lifesci.schema.org",
+    "bib.schema.org",
+    "auto.schema.org",
+)
+_SCHEMAORG_ALIASES = frozenset(
+    host + path for host in _SCHEMAORG_HOSTS for path in ("", "/docs/jsonldcontext.json", "/docs/jsonldcontext.jsonld")
+)
 
 
 def is_schemaorg_context(url: str) -> bool:
@@ -82,7 +87,11 @@ class ContextLoader:
         self.allow_remote = config.allow_remote_contexts
         self.timeout = config.remote_timeout
         self.max_bytes = config.remote_max_bytes
+        self.allowed_hosts = frozenset(host.lower() for host in config.context_hosts)
         self._fetched: dict[str, Any] = {}
+        # A context that could not be fetched is not asked for again in this process: a
+        # thousand pages naming a dead or slow host cost one deadline, not a thousand.
+        self._failed: dict[str, str] = {}
 
     def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if is_schemaorg_context(url):
@@ -91,8 +100,14 @@ class ContextLoader:
         if local is not None:
             return _remote_document(url, self._read_local(url, local), static=False)
         if self.allow_remote and url.lower().startswith(("http://", "https://")):
+            if url in self._failed:
+                raise RemoteContextRefused(self._failed[url])
             if url not in self._fetched:
-                self._fetched[url] = self._fetch(url)
+                try:
+                    self._fetched[url] = self._fetch(url)
+                except RemoteContextRefused as exc:
+                    self._failed[url] = f"{exc} (failed before in this build; not asked again)"
+                    raise
             return _remote_document(url, self._fetched[url], static=False)
         if not url.lower().startswith(("http://", "https://")):
             raise RemoteContextRefused(f"context {url} is not mapped to a file; map it with --context {url}=FILE")
@@ -121,29 +136,12 @@ class ContextLoader:
             raise RemoteContextRefused(f"context {url} is mapped to {path}, which is not JSON: {exc}") from None
 
     def _fetch(self, url: str) -> Any:
-        """GET one context from the host the page named: bounded in time and size, no redirects elsewhere."""
-        opener = urllib.request.build_opener(_SameHostRedirects(url))
-        request = urllib.request.Request(url, headers={"Accept": "application/ld+json, application/json"})
-        try:
-            with opener.open(request, timeout=self.timeout) as response:
-                body = response.read(self.max_bytes + 1)
-        except OSError as exc:
-            raise RemoteContextRefused(f"remote context {url} could not be fetched: {exc}") from None
-        if len(body) > self.max_bytes:
-            raise RemoteContextRefused(f"remote context {url} is larger than {self.max_bytes} bytes")
+        """GET one context: from public addresses of the host the page named (see kg.remote),
+        within one deadline and the size limit."""
+        from .remote import fetch
+
+        body = fetch(url, seconds=self.timeout, max_bytes=self.max_bytes, allowed_hosts=self.allowed_hosts)
         try:
             return json.loads(body)
         except ValueError as exc:
             raise RemoteContextRefused(f"remote context {url} is not JSON: {exc}") from None
-
-
-class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only within the host the page named; anything else is refused."""
-
-    def __init__(self, url: str) -> None:
-        self.host = urllib.parse.urlsplit(url).netloc.lower()
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913 (urllib's signature)
-        if urllib.parse.urlsplit(newurl).netloc.lower() != self.host:
-            raise urllib.error.URLError(f"redirect to another host ({newurl}) refused")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)

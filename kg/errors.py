@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class KgError(Exception):
     """Base class of every error kg reports to a user."""
+
+    # The command's exit code: 2 where nothing was done (see README, exit codes).
+    exit_code = 1
 
 
 class SourceError(KgError):
@@ -33,6 +38,12 @@ class BuildError(KgError):
 
 class StoreError(KgError):
     """The build folder holds no store, or a store kg cannot open."""
+
+
+class FolderBusy(StoreError):
+    """Another kg process is writing to the build folder; nothing was done."""
+
+    exit_code = 2
 
 
 class ExportError(KgError):
@@ -72,7 +83,9 @@ class AmbiguousConcept(ConceptError):
         shown = ", ".join(candidates[:10]) + (f", ... {len(candidates) - 10} more" if len(candidates) > 10 else "")
         super().__init__(
             f"{label!r} names {len(candidates)} concepts: {shown}; "
-            "type more of the label, or add the kind in parentheses, e.g. 'State Channels (area)'"
+            "type more of the label, or add the kind in parentheses, e.g. 'State Channels (area)', "
+            "and the site where sites share a label, e.g. 'Brownies (definition, crumbs.example)', "
+            "or give the concept's IRI"
         )
 
 
@@ -86,3 +99,22 @@ class EmptyNetwork(KgError):
 
 class ViewError(KgError):
     """The interactive page cannot be made (vis-network's files are missing or unusable)."""
+
+
+class DiskFull(KgError):
+    """The disk filled up while kg wrote; what was there before is as it was."""
+
+    exit_code = 2
+
+
+_FULL = {errno.ENOSPC: "No space left on device", errno.EDQUOT: "Disk quota exceeded", errno.EFBIG: "File too large"}
+
+
+def disk_full(exc: OSError) -> DiskFull | None:
+    """A DiskFull for an OSError that says the disk (or quota, or file size limit) is full,
+    from Python or from RocksDB (whose errors carry the reason only in their text)."""
+    reason = _FULL.get(exc.errno) or next((text for text in _FULL.values() if text in str(exc)), None)
+    if reason is None:
+        return None
+    where = f" writing {exc.filename}" if getattr(exc, "filename", None) else ""
+    return DiskFull(f"{reason}{where}; nothing was changed (the build folder and files are as they were)")

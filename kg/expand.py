@@ -15,12 +15,16 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
+def dropped_iri_warning(value: str) -> str:
+    return f"dropped a triple with the ill-formed IRI {value!r}"
+
+
 def _named_node(value: str, warnings: list[str]) -> ox.NamedNode:
     """An IRI term; an ill-formed IRI raises ValueError and its triple is dropped, as JSON-LD 1.1 says."""
     try:
         return ox.NamedNode(value)
     except ValueError:
-        warnings.append(f"dropped a triple with the ill-formed IRI {value!r}")
+        warnings.append(dropped_iri_warning(value))
         raise
 
 
@@ -121,13 +125,10 @@ JSONLD_KEYWORDS = frozenset(
     "@base @container @context @direction @graph @id @import @included @index @json @language "
     "@list @nest @none @prefix @propagate @protected @reverse @set @type @value @version @vocab".split()
 )
-# What RFC 3987 never allows in an IRI; JSON-LD drops a triple whose IRI holds one.
-_NOT_IN_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
 
-def lint(document: Any, iri_terms: frozenset[str] = frozenset()) -> list[str]:
-    """What expansion will silently drop: unknown keywords, and ill-formed IRIs in `@id` or in
-    the terms given (for schema.org documents, those its context types as @id)."""
+def lint(document: Any) -> list[str]:
+    """What expansion will silently drop: unknown keywords (ill-formed IRIs: see iris.repair_iris)."""
     notes: dict[str, None] = {}
     stack = [document]
     while stack:
@@ -140,10 +141,6 @@ def lint(document: Any, iri_terms: frozenset[str] = frozenset()) -> list[str]:
         for key, value in node.items():
             if key[:1] == "@" and key not in JSONLD_KEYWORDS and re.fullmatch(r"@[A-Za-z]+", key):
                 notes[f"unknown keyword {key!r} ignored (JSON-LD ignores what looks like a keyword)"] = None
-            elif key == "@id" or key in iri_terms:
-                for iri in value if isinstance(value, list) else (value,):
-                    if isinstance(iri, str) and _NOT_IN_IRI.search(iri):
-                        notes[f"ill-formed IRI {iri[:200]!r} in {key!r}: dropped with its triple"] = None
             if isinstance(value, (dict, list)):
                 stack.append(value)
     return list(notes)

@@ -21,6 +21,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .errors import ExportError
+from .folder import atomic_file
 from .namespaces import PREFIXES, PROVENANCE_GRAPH
 from .store import checkpoint
 from .workers import ordered_map
@@ -287,7 +288,7 @@ def export(
     workdir: Path | None = None,
     jobs: int = 1,
 ) -> int | None:
-    """Write `store` in format `name` to a path (atomically, via a temporary file) or a binary stream.
+    """Write `store` in format `name` to a path (atomically, via a new temporary file) or a binary stream.
 
     Returns the number of distinct subjects for the merged formats (Turtle, N-Triples), else None.
     Given a folder on the store's file system, the merged formats are written by `jobs`
@@ -299,12 +300,5 @@ def export(
         write = functools.partial(write, workdir=workdir, jobs=jobs)
     if not isinstance(destination, (str, os.PathLike)):
         return write(store, destination, graph)
-    path = Path(destination)
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        with open(temporary, "wb") as stream:
-            subjects = write(store, stream, graph)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return subjects
+    with atomic_file(destination) as stream:
+        return write(store, stream, graph)

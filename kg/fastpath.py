@@ -128,4 +128,8 @@ def fast_quads(document: Any, base: str) -> tuple[list[ox.Quad], bool] | None:
         quads = list(ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base))
     except (SyntaxError, ValueError):
         return None  # let pyld decide, and word the error if there is one
+    except MemoryError:
+        # Oxigraph's JSON-LD parser buffers at most 16 MiB of one token (a long string):
+        # pyld has no such limit.
+        return None
     return quads, b"https://schema.org/" in payload

@@ -47,6 +47,7 @@ class PreviousPage:
     source: str = ""
     source_sha256: str = ""
     record: str | None = None
+    merged_into: str | None = None  # a file whose page went into another file's page graph
     blocks: int = 0
     triples: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -63,6 +64,7 @@ class PreviousPage:
             warnings=list(self.warnings),
             errors=list(self.errors),
             reused=True,
+            merged=self.merged_into is not None,
         )
 
 
@@ -180,6 +182,7 @@ _FIELDS = {
     str(KG.sourcePath): "source",
     str(KG.sourceSha256): "source_sha256",
     str(KG.record): "record",
+    str(KG.mergedInto): "merged_into",
     str(KG.blockCount): "blocks",
     str(KG.tripleCount): "triples",
 }

@@ -10,6 +10,12 @@ from typing import Any
 
 from .errors import JsonBlockError, JsonLdError
 
+# A comment with a note in it before or after the JSON ("<!-- Schema by a plugin --> {...}").
+_LEADING_COMMENTS = re.compile(r"^\s*(?:<!--.*?-->\s*)+", re.DOTALL)
+_TRAILING_COMMENTS = re.compile(r"(?:\s*<!--(?:(?!<!--).)*?-->)+\s*$", re.DOTALL)
+# A statement's end after the JSON, as in JavaScript ("{...};"): never part of JSON.
+_TRAILING_SEMICOLONS = re.compile(r"\s*;[\s;]*$")
+_SEMICOLON_NOTE = "repaired: removed ';' after the JSON"
 _HTML_COMMENT_EDGES = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -90,11 +96,17 @@ def _parse_json(text: str) -> ParsedBlock:
         raise JsonBlockError("JSON is nested too deeply to parse") from None
 
     warnings: list[str] = []
-    repaired = text
+    repaired = _without_comments(text)
+    if repaired != text:
+        warnings.append("repaired: removed HTML comments before or after the block")
     stripped = _HTML_COMMENT_EDGES.sub("", repaired)
     if stripped != repaired:
         warnings.append("repaired: removed HTML comment or CDATA markers around the block")
         repaired = stripped
+    trimmed = _TRAILING_SEMICOLONS.sub("", repaired)
+    if trimmed != repaired:
+        warnings.append(_SEMICOLON_NOTE)
+        repaired = trimmed
     escaped = _JSON_STRING.sub(_escape_controls, repaired)
     if escaped != repaired:
         warnings.append("repaired: escaped control characters inside strings")
@@ -105,6 +117,18 @@ def _parse_json(text: str) -> ParsedBlock:
         data = json.loads(repaired)
     except json.JSONDecodeError as exc:
         strict_error = exc
+        extra = repaired[exc.pos :] if exc.msg == "Extra data" else ""
+        if extra.strip() and not extra.strip("} \t\r\n"):
+            # A closing brace too many after a complete value ("{...}};").
+            try:
+                data = json.loads(repaired[: exc.pos])
+            except (ValueError, RecursionError):
+                pass
+            else:
+                removed = extra.strip() + (";" if _SEMICOLON_NOTE in warnings else "")
+                warnings = [w for w in warnings if w != _SEMICOLON_NOTE]
+                warnings.append(f"repaired: removed {removed!r} after the JSON")
+                return _scrubbed(data, warnings)
     except RecursionError:
         raise JsonBlockError("JSON is nested too deeply to parse") from None
     else:
@@ -119,6 +143,19 @@ def _parse_json(text: str) -> ParsedBlock:
         raise JsonBlockError(f"JSON does not parse: {strict_error.msg} at {_position(strict_error)}") from None
     warnings.append(f"repaired: trailing commas or comments ({strict_error.msg} at {_position(strict_error)})")
     return _scrubbed(data, warnings)
+
+
+def _without_comments(text: str) -> str:
+    """`text` without whole HTML comments before or after the JSON: only where what is left
+    then starts (or ends) as JSON does, so that a comment wrapped around the whole block
+    ("<!-- {...} -->") is left to the edge markers' repair."""
+    leading = _LEADING_COMMENTS.match(text)
+    if leading and text[leading.end() :].lstrip()[:1] in ("{", "["):
+        text = text[leading.end() :]
+    trailing = _TRAILING_COMMENTS.search(text)
+    if trailing and text[: trailing.start()].rstrip()[-1:] in ("}", "]", ";"):
+        text = text[: trailing.start()]
+    return text
 
 
 def _scrubbed(data: Any, warnings: list[str], generic: str | None = None) -> ParsedBlock:

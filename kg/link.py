@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from .errors import RuleError
 from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, SKOS, STATISTICS_GRAPH
+from .offline import FetchRefused, refuse_fetching
 from .query import QUERY_PREFIXES, parse_header, syntax_error
 from .store import bulk_load_file, release_memory
 
@@ -234,6 +235,10 @@ def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> li
             raise RuleError(f"no rules folder at {folder}")
         for path in sorted(folder.glob("*" + RULE_SUFFIX)):
             found[path.name] = Rule(path.name, path.read_text(encoding="utf-8"), str(path))
+            try:  # a rule of the user's runs on the store as any query does: never one that fetches
+                refuse_fetching(found[path.name].text)
+            except FetchRefused as exc:
+                raise RuleError(f"{path}: {exc}") from None
     rules = [found[name] for name in sorted(found)]
     skipped = set(skip)
     unknown = skipped - {name for rule in rules for name in rule.names()}
@@ -286,7 +291,7 @@ def run_rules(
     *,
     prefer_last: bool = False,
 ) -> LinkReport:
-    """Clear the derived graphs and run `rules`; `announce` hears of each rule as it starts.
+    """Clear the derived graphs and run `rules`; `announce` hears of each rule as it finishes.
 
     Up to `jobs` steps run at once (default: one per core, at most two), each as soon as
     the steps it waits for (see `plan`) are done. With one job the steps run in file order;
@@ -370,6 +375,8 @@ def _run_plan(
     failure is raised.
     """
     order = list(dict.fromkeys(item.rule.filename for item in planned))
+    steps_left = {name: sum(1 for item in planned if item.rule.filename == name) for name in order}
+    rules_done = 0
     spans: dict[str, list[float]] = {}
     loading = threading.Lock()
 
@@ -397,17 +404,22 @@ def _run_plan(
             if failure is None:
                 ready = [index for index in pending if planned[index].needs <= done]
                 for index in ready[: jobs - len(running)]:
-                    item = planned[index]
-                    if announce and item.number == 0:
-                        name = item.rule.filename.removesuffix(RULE_SUFFIX)
-                        announce(f"concept rules: {name} ({order.index(item.rule.filename) + 1} of {len(order)})")
                     pending.remove(index)
                     running[pool.submit(run, index)] = index
             finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
             for future in finished:
-                done.add(running.pop(future))
+                index = running.pop(future)
+                done.add(index)
                 if future.exception() is not None and failure is None:
                     failure = future.exception()
+                # One line per rule, as it finishes: with two jobs rules finish out of file order.
+                filename = planned[index].rule.filename
+                steps_left[filename] -= 1
+                if not steps_left[filename] and future.exception() is None and announce:
+                    rules_done += 1
+                    took = spans[filename][1] - spans[filename][0]
+                    name = filename.removesuffix(RULE_SUFFIX)
+                    announce(f"concept rules: {name} done in {took:.1f} s ({rules_done} of {len(order)})")
     if failure is not None:
         raise failure
     return spans

@@ -498,7 +498,8 @@ def describe(graph: nx.DiGraph, node: str) -> str:
 
 
 def find_concept(graph: nx.DiGraph, text: str) -> str:
-    """The one concept `text` names: an IRI, a label (any case), "Label (kind)", or a unique prefix.
+    """The one concept `text` names: an IRI (bare or in <>), a label (any case), "Label (kind)",
+    "Label (site)", "Label (kind, site)", or a unique prefix.
 
     Raises AmbiguousConcept listing the candidates, or UnknownConcept listing the closest labels.
     """
@@ -511,21 +512,52 @@ def _index_of(text: str, nodes: list[str], labels: list[str], kinds: list[str]) 
     return bisect_left(nodes, _find(text, label_of, dict(zip(nodes, kinds, strict=True))))
 
 
+def _site(node: str) -> str:
+    """The host a concept's IRI names, without "www." ("" for an IRI without one)."""
+    try:
+        host = urlsplit(node).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
 def _find(text: str, label_of: dict[str, str], kind_of: dict[str, str]) -> str:
     """`find_concept` over the concepts' labels and kinds."""
-    if text in label_of:
-        return text
+    text = text.strip()
+    iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    if iri in label_of:
+        return iri
 
     def described(nodes: Iterable[str]) -> list[str]:
-        ordered = sorted(nodes, key=lambda n: (_normal(label_of[n]), kind_of[n], n))
-        return [f"{label_of[n]} ({kind_of[n]})" for n in ordered]
+        ordered = sorted(nodes, key=lambda n: (_normal(label_of[n]), kind_of[n], _site(n), n))
+        named = Counter((_normal(label_of[n]), kind_of[n]) for n in ordered)
+        sited = Counter((_normal(label_of[n]), kind_of[n], _site(n)) for n in ordered)
+        shown = []
+        for n in ordered:
+            label, kind, site = _normal(label_of[n]), kind_of[n], _site(n)
+            if named[label, kind] == 1 or not site:
+                shown.append(f"{label_of[n]} ({kind})" + (f" <{n}>" if named[label, kind] > 1 else ""))
+            else:  # the same label and kind on several sites: the site tells them apart
+                shown.append(f"{label_of[n]} ({kind}, {site})" + (f" <{n}>" if sited[label, kind, site] > 1 else ""))
+        return shown
 
     wanted = _normal(text)
-    qualified = re.fullmatch(r"(.*\S)\s*\(([^()]+)\)", wanted)
     candidates = list(label_of)
-    if qualified and any(_normal(kind) == qualified.group(2) for kind in set(kind_of.values())):
-        wanted, kind = qualified.groups()
-        candidates = [n for n in candidates if _normal(kind_of[n]) == kind]
+    qualified = re.fullmatch(r"(.*\S)\s*\(([^()]+)\)", wanted)
+    if qualified:
+        # "Label (kind)", "Label (site)" or "Label (kind, site)"
+        kinds = {_normal(kind) for kind in kind_of.values()}
+        parts = [part.strip() for part in qualified.group(2).split(",")]
+        kind = next((part for part in parts if part in kinds), None)
+        sites = [part.removeprefix("www.") for part in parts if part != kind]
+        if len(sites) <= 1 and (kind or sites):
+            if not sites or any(_site(n) == sites[0] for n in candidates):
+                wanted = qualified.group(1)
+                candidates = [
+                    n
+                    for n in candidates
+                    if (kind is None or _normal(kind_of[n]) == kind) and (not sites or _site(n) == sites[0])
+                ]
     labels = {n: _normal(label_of[n]) for n in candidates}
     for matches in (
         [n for n, label in labels.items() if label == wanted],

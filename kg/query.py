@@ -9,10 +9,7 @@ also use `open_graph(output).query(...)`, an rdflib-compatible entry point.
 from __future__ import annotations
 
 import difflib
-import json
 import re
-import subprocess
-import sys
 import textwrap
 import time
 from dataclasses import dataclass
@@ -21,7 +18,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
+from .errors import QueryError, QuerySyntaxError
+from .offline import FetchRefused, refuse_fetching
 from .results import QUERY_PREFIXES, RESULT_FORMATS, Answer, format_answer, render_table
 
 QUERY_SUFFIX = ".rq"
@@ -293,6 +291,7 @@ def _answer(result, started: float) -> Answer:
 def run_in_process(store: ox.Store, text: str, bindings: dict | None = None) -> Answer:
     """Run a query on an open store, here. It cannot be stopped: use `run_in_child` for a time limit."""
     started = time.perf_counter()
+    refuse_fetching(text)
     text, bindings = bind_with_values(text, bindings)
     try:
         result = store.query(
@@ -335,45 +334,16 @@ def _worker_source() -> str:
 
 def run_in_child(store_dir: Path, text: str, bindings: dict | None = None, timeout: float | None = None) -> Answer:
     """Run a query in a child process on the store at `store_dir` (opened read-only there), and
-    kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too."""
+    kill it if it runs past `timeout` seconds (None or 0: no limit). Ctrl-C stops it too.
+    The Answer holds the whole result; `kg query` streams it instead (query_process.stream_query)."""
+    from .query_process import QueryProcess
+
+    refuse_fetching(text)
     text, bindings = bind_with_values(text, bindings)
-    request = {
-        "store": str(store_dir),
-        "query": text,
-        "prefixes": QUERY_PREFIXES,
-        "bindings": {name: str(term) for name, term in (bindings or {}).items()},
-    }
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-c", _worker_source()], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        out, err = child.communicate(json.dumps(request).encode(), timeout=timeout or None)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        raise QueryTimeout(
-            f"the query ran past the time limit of {timeout:g}s and was stopped "
-            "(allow more with --timeout SECONDS, or --timeout 0 for no limit)"
-        ) from None
-    except BaseException:  # Ctrl-C: never leave the child running
-        child.kill()
-        child.communicate()
-        raise
-    header_line, _, body = out.partition(b"\n")
-    try:
-        header = json.loads(header_line)
-    except ValueError:
-        lines = err.decode(errors="replace").strip().splitlines()
-        detail = lines[-1] if lines else f"exit code {child.returncode}"
-        raise QueryError(f"the query process failed: {detail}") from None
-    if header.get("error") == "syntax":
-        raise QuerySyntaxError(syntax_error(SyntaxError(header["message"]), text))
-    if header.get("error") == "store":
-        raise StoreError(f"cannot open the store in {store_dir}: {header['message']}")
-    if "error" in header:
-        raise _failure(header["message"])
-    return Answer(header["kind"], body, time.perf_counter() - started)
+    with QueryProcess(store_dir, text, bindings, timeout) as process:
+        body = process.body.read()
+        seconds = process.finish()
+    return Answer(process.kind, body, seconds)
 
 
 # ---------------------------------------------------------------------------- Python access
@@ -408,6 +378,7 @@ class KnowledgeGraph:
 
     def query(self, sparql: str, initBindings=None, initNs=None, **kwargs):  # noqa: N803 (rdflib's names)
         """rdflib's Graph.query, answered by Oxigraph."""
+        refuse_fetching(sparql)
         return self.dataset.query(sparql, initBindings=initBindings, initNs=initNs, **kwargs)
 
     def run(self, query: str, *, timeout: float | None = None, queries_dir: Path | None = None, **bindings) -> Answer:
@@ -439,6 +410,7 @@ def open_graph(output: Path | str = "output") -> KnowledgeGraph:
 
 __all__ = [
     "QUERY_PREFIXES",
+    "FetchRefused",
     "RESULT_FORMATS",
     "Answer",
     "KnowledgeGraph",
@@ -449,6 +421,7 @@ __all__ = [
     "library",
     "open_graph",
     "parse_bindings",
+    "refuse_fetching",
     "render_table",
     "run_in_child",
     "run_in_process",

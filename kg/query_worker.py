@@ -6,9 +6,12 @@ It imports nothing but the standard library and pyoxigraph, which keeps the star
 cost to a few tens of milliseconds.
 
 Protocol: the request is one JSON object on stdin ({"store", "query", "prefixes",
-"bindings": {name: N-Triples term}}). The reply on stdout is one JSON header line, then
-the results: {"kind": "select" | "ask"} then SPARQL JSON results, {"kind": "graph"} then
-N-Triples, or {"error": "syntax" | "store" | "query", "message": ...} alone.
+"bindings": {name: N-Triples term}}, and optionally "results" and "rdf": the file
+extensions of the formats to write, and "rdf_prefixes"). The reply on stdout is one JSON
+header line, then the results as Oxigraph serializes them, row by row, never held whole:
+{"kind": "select" | "ask"} then SPARQL results (JSON by default), {"kind": "graph"} then
+RDF (N-Triples by default); or {"error": "syntax" | "store" | "query", "message": ...}
+alone. A failure after the header is one such JSON line on stderr, and exit code 1.
 """
 
 import sys
@@ -49,18 +52,27 @@ def main() -> int:
             prefixes=request.get("prefixes") or None,
             substitutions=substitutions or None,
         )
-        if isinstance(result, ox.QueryTriples):
-            kind, body = "graph", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
-        else:
-            kind = "ask" if isinstance(result, ox.QueryBoolean) else "select"
-            body = result.serialize(format=ox.QueryResultsFormat.JSON)
     except SyntaxError as exc:
         _reply({"error": "syntax", "message": str(exc)})
         return 0
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         _reply({"error": "query", "message": str(exc)})
         return 0
-    _reply({"kind": kind}, body or b"")
+    out = sys.stdout.buffer
+    try:
+        if isinstance(result, ox.QueryTriples):
+            _reply({"kind": "graph"})
+            rdf = ox.RdfFormat.from_extension(request.get("rdf") or "nt")
+            ox.serialize(result, out, rdf, prefixes=request.get("rdf_prefixes") or None)
+        else:
+            _reply({"kind": "ask" if isinstance(result, ox.QueryBoolean) else "select"})
+            result.serialize(out, ox.QueryResultsFormat.from_extension(request.get("results") or "srj"))
+        out.flush()
+    except BrokenPipeError:  # the reader stopped reading (a pipe into `head`): nothing more to say
+        return 0
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        sys.stderr.write(json.dumps({"error": "query", "message": str(exc)}) + "\n")
+        return 1
     return 0
 
 

@@ -12,6 +12,7 @@ class PageOutcome:
     blocks: int = 0
     fast_blocks: int = 0  # blocks the fast JSON-LD path took; the rest went through pyld
     reused: bool = False  # an incremental build kept this page's graph without reading it
+    merged: bool = False  # a second file of a page URL, merged into the first one's graph
     triples: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -19,6 +20,11 @@ class PageOutcome:
     @property
     def built(self) -> bool:
         return self.triples > 0
+
+    @property
+    def without_jsonld(self) -> bool:
+        """A page that carries no JSON-LD at all: a fact about the page, not a failure."""
+        return not self.blocks and not self.triples and not self.errors
 
 
 @dataclass
@@ -40,6 +46,8 @@ class BuildReport:
     # layer to remove first) rather than from the live store.
     from_pages: bool = False
     skipped: dict[str, int] = field(default_factory=dict)  # archive records that are not pages, by reason
+    # Files not read as pages: (name, why), why being the suffix kg does not read (".pdf") or a reason.
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def built(self) -> int:
@@ -58,8 +66,12 @@ class BuildReport:
 
     @property
     def empty(self) -> int:
-        """Pages that neither failed nor gave a triple (JSON-LD with nothing RDF can hold, or a duplicate)."""
-        return sum(1 for page in self.pages if not page.built and not page.errors)
+        """Pages with JSON-LD that neither failed nor gave a triple (nothing RDF can hold, or a duplicate)."""
+        return sum(1 for page in self.pages if not page.built and not page.errors and page.blocks)
+
+    @property
+    def without_jsonld(self) -> int:
+        return sum(1 for page in self.pages if page.without_jsonld)
 
     @property
     def warnings(self) -> int:
@@ -95,6 +107,8 @@ class BuildReport:
         if self.partly_built:
             counts.append(f"{self.partly_built} partly built")
         counts.append(f"{self.failed} failed")
+        if self.without_jsonld:
+            counts.append(f"{self.without_jsonld} without JSON-LD")
         if self.empty:
             counts.append(f"{self.empty} without triples")
         totals = ", ".join(
@@ -116,12 +130,26 @@ class BuildReport:
         text = f"JSON-LD: {fast} blocks by the fast path, {sum(page.blocks for page in read) - fast} by pyld"
         if self.unchanged or self.removed:
             text += f"; incremental: {self.unchanged} pages unchanged, {len(read)} read, {self.removed} removed"
+        merged = sum(1 for page in self.pages if page.merged)
+        if merged:
+            text += f"; {_count(merged, 'file')} with the page URL of another, merged into its page"
         if self.kept:
             text += "; nothing changed, the store and exports were kept as they were"
-        if self.skipped:
-            reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items()))
-            text += f"; skipped {_count(sum(self.skipped.values()), 'archive record')} ({reasons})"
         return text
+
+    def skipped_summary(self) -> list[str]:
+        """What was not read as pages, counted: files kg does not read, archive records that are not pages."""
+        lines = []
+        if self.skipped_files:
+            kinds: dict[str, int] = {}
+            for _, why in self.skipped_files:
+                kinds[why] = kinds.get(why, 0) + 1
+            listed = ", ".join(f"{why} {count}" for why, count in sorted(kinds.items()))
+            lines.append(f"{_count(len(self.skipped_files), 'file')} skipped: {listed}")
+        if self.skipped:
+            listed = ", ".join(f"{reason} {count}" for reason, count in sorted(self.skipped.items()))
+            lines.append(f"{_count(sum(self.skipped.values()), 'archive record')} skipped: {listed}")
+        return lines
 
     def exit_code(self, *, allow_errors: bool = False) -> int:
         """0 when everything built; 1 when something failed (unless the user accepts failures);

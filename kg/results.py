@@ -7,8 +7,10 @@ is one entry of RESULT_FORMATS, and all the serializing is Oxigraph's.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -130,8 +132,22 @@ def _cell(term) -> str:
 
 def render_table(solutions: ox.QuerySolutions, *, width: int | None = None) -> str:
     """Columns padded to their widest cell, shrunk (with …) to fit `width` if given; a row count last."""
-    names = [variable.value for variable in solutions.variables]
-    rows = [[_cell(term) for term in row] for row in solutions]
+    return "".join(table_lines(solutions, width=width))
+
+
+# A table's column widths come from its first this many rows; the rows after them are
+# written as they come, with those widths (a longer cell is cut with …), so a table of any
+# length takes the memory of this many rows.
+TABLE_SAMPLE = 1000
+
+
+def table_lines(
+    solutions: Iterable[list], names: list[str] | None = None, *, width: int | None = None, sample: int = TABLE_SAMPLE
+) -> Iterator[str]:
+    """The lines of `render_table`, each ending with a newline, as the rows come."""
+    names = [variable.value for variable in solutions.variables] if names is None else names
+    rows_iter = iter(solutions)
+    rows = [[_cell(term) for term in row] for row in itertools.islice(rows_iter, sample)]
     widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(names)]
     if width is not None and names:
         budget = max(width - 2 * (len(names) - 1), 8 * len(names))
@@ -144,8 +160,15 @@ def render_table(solutions: ox.QuerySolutions, *, width: int | None = None) -> s
     def fit(text: str, size: int) -> str:
         return text.ljust(size) if len(text) <= size else text[: size - 1] + "…"
 
-    lines = ["  ".join(fit(name, w) for name, w in zip(names, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(fit(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
-    return "\n".join(lines) + "\n"
+    def line(cells: list[str]) -> str:
+        return "  ".join(fit(cell, w) for cell, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+
+    yield line(names)
+    yield "  ".join("-" * w for w in widths) + "\n"
+    count = len(rows)
+    yield from (line(row) for row in rows)
+    del rows
+    for row in rows_iter:
+        count += 1
+        yield line([_cell(term) for term in row])
+    yield f"({count} row{'' if count == 1 else 's'})\n"

@@ -25,10 +25,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .errors import StoreError
+from .errors import FolderBusy, StoreError
+from .folder import claim
 from .namespaces import KG, PROV, PROVENANCE_GRAPH, RDF
 
 STORE_DIR = "store"
@@ -115,6 +117,11 @@ def open_store(output: Path | str, *, read_only: bool = True) -> ox.Store:
         raise StoreError(f"cannot open the store in {path}: {exc}") from None
 
 
+def merged_source_iri(label: str) -> str:
+    """The provenance node of a source whose page was merged into another file's page."""
+    return "urn:kg:source:" + quote(label, safe="/#")
+
+
 @dataclass(frozen=True)
 class ProvenanceRecord:
     """Where one page's graph came from and how its build went."""
@@ -130,6 +137,14 @@ class ProvenanceRecord:
     errors: tuple[str, ...] = ()
     record: str | None = None
     source_sha256: str = ""  # of the whole source file: what an incremental build compares
+    # A second file with the same page URL: its triples went into that page's graph, and
+    # this record (its IRI is merged_source_iri's) names the page with kg:mergedInto.
+    merged_into: str | None = None
+
+    @property
+    def status(self) -> str:
+        """failed (an error), built (triples), or empty (no JSON-LD, or none that RDF can hold)."""
+        return "failed" if self.errors else "built" if self.triples else "empty"
 
     def quads(self) -> Iterator[ox.Quad]:
         subject = ox.NamedNode(self.page)
@@ -137,7 +152,10 @@ class ProvenanceRecord:
         def add(predicate: str, value: ox.NamedNode | ox.Literal) -> ox.Quad:
             return ox.Quad(subject, ox.NamedNode(predicate), value, _PROV_GRAPH)
 
-        yield add(str(RDF.type), ox.NamedNode(str(PROV.Entity)))
+        if self.merged_into:  # not a page of its own (the rules and counts read prov:Entity)
+            yield add(str(KG.mergedInto), ox.NamedNode(self.merged_into))
+        else:
+            yield add(str(RDF.type), ox.NamedNode(str(PROV.Entity)))
         yield add(str(KG.sourcePath), ox.Literal(self.source_path))
         if self.record:
             yield add(str(KG.record), ox.Literal(self.record))
@@ -148,7 +166,7 @@ class ProvenanceRecord:
         yield add(str(KG.reader), ox.Literal(self.reader))
         yield add(str(KG.blockCount), ox.Literal(self.blocks))
         yield add(str(KG.tripleCount), ox.Literal(self.triples))
-        yield add(str(KG.status), ox.Literal("failed" if self.errors else "built"))
+        yield add(str(KG.status), ox.Literal(self.status))
         for warning in self.warnings:
             yield add(str(KG.warning), ox.Literal(warning))
         for error in self.errors:
@@ -159,8 +177,7 @@ class StagingStore:
     """A store being built beside the live one; `commit()` swaps it in, `discard()` drops it."""
 
     def __init__(self, output: Path, *, from_live: bool = False, from_pages: bool = False) -> None:
-        self.output = Path(output)
-        self.output.mkdir(parents=True, exist_ok=True)
+        self.output = claim(output)  # before anything is written there: the folder must be kg's
         # One writer per build folder: a second concurrent build would sweep the
         # first one's staging folder.
         self._lock = open(self.output / ".lock", "w")
@@ -168,7 +185,7 @@ class StagingStore:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self._lock.close()
-            raise StoreError(f"another kg build is writing to {self.output}/; wait for it to finish") from None
+            raise FolderBusy(f"another kg build is writing to {self.output}/; wait for it to finish") from None
         _recover(self.output)
         self.folder = self.output / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
         self.folder.mkdir()

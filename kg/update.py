@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import QueryError, QuerySyntaxError, StoreError
+from .errors import QuerySyntaxError, StoreError
+from .offline import refuse_fetching
 from .results import QUERY_PREFIXES
 from .store import staging, store_path
 
@@ -19,7 +20,6 @@ _PROLOGUE = r"(?:\s|#[^\n]*\n|(?:PREFIX|BASE)\s+[^\n]*)*"
 _UPDATE = re.compile(_PROLOGUE + r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
 # The rules digest an update records: no rules made the store as it is.
 UPDATED = "changed by kg query --update"
-_FETCHING = re.compile(r"\b(LOAD|SERVICE)\b", re.IGNORECASE)
 
 
 def is_update(text: str) -> bool:
@@ -35,8 +35,7 @@ class UpdateResult:
 
 def apply_update(output: Path | str, text: str) -> UpdateResult:
     """Run a SPARQL update against the build folder's store, atomically."""
-    if _FETCHING.search(text):
-        raise QueryError("LOAD and SERVICE fetch from the network, which kg never does; load files with kg build")
+    refuse_fetching(text)
     if not store_path(Path(output)).is_dir():
         raise StoreError(f"no kg store in {output}/ (run `kg build -o {output}` first)")
     with staging(Path(output), from_live=True) as stage:

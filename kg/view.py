@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import ViewError
+from .folder import atomic_file, check_destination
 from .network import ConceptTable, centrality, layout
 
 # Above this many concepts the browser does no physics: positions come from Python.
@@ -284,6 +285,7 @@ def write_view(
     from .store import open_store
 
     output = Path(output)
+    path = check_destination(output, destination) if destination else output / "graph.html"
     # The network is read as a table, without texts: the whole of it, or around a concept
     # only the labels of the whole and the relations of the neighbourhood. Only the
     # concepts drawn become a networkx graph and get their texts.
@@ -302,13 +304,8 @@ def write_view(
         shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes or None)
         add_details(open_store(output), shown, shown.nodes)
         page = render(shown, title=title, note=note, rank=rank)
-    path = Path(destination) if destination else output / "graph.html"
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        temporary.write_text(page, encoding="utf-8")
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_file(path) as stream:
+        stream.write(page.encode("utf-8"))
     if overview is not None:
         clusters, communities = len(overview["top"]), overview["communities"]
         return ViewResult(path, len(table), len(table.heads), total, note, clusters, communities)

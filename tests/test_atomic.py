@@ -66,7 +66,7 @@ def test_killed_build_keeps_previous_store_and_exports(tmp_path: Path):
 
     large = write_corpus(tmp_path / "large", 60)
     staged = lambda: list(out.glob(".staging-*"))  # noqa: E731
-    exporting = lambda: list(out.glob(".staging-*/.graph.ttl.partial"))  # noqa: E731
+    exporting = lambda: list(out.glob(".staging-*/.graph.ttl.*.partial"))  # noqa: E731
     kill_points = {
         "reading pages": lambda: wait_for(staged),
         "writing the store": lambda: wait_for(staged) and time.sleep(1.0) is None,

@@ -103,14 +103,6 @@ BAD_PAGES = {
     "invalid-jsonld-null-file": Bad(
         "null.jsonld", "null", "document: invalid JSON-LD: the block is a JSON null, not an object or array"
     ),
-    "no-jsonld-in-dump": Bad(
-        "prose.txt", f"# Prose only\n\nNo data here.\n\n**Original URL:** {BAD_URL}\n", "no JSON-LD in this page"
-    ),
-    "no-jsonld-in-html": Bad(
-        "plain.html",
-        html(f'<link rel="canonical" href="{BAD_URL}"><script>var x = 1;</script>'),
-        "no JSON-LD in this page",
-    ),
     "empty-jsonld-file": Bad("empty.jsonld", "", "empty file: no JSON-LD in it"),
     "binary-dump": Bad(
         "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file, not a text dump"
@@ -164,7 +156,7 @@ def test_allow_errors_exits_zero_but_still_reports(kind: str, tmp_path: Path):
 
 
 def test_messages_and_summary_go_to_stderr(tmp_path: Path):
-    bad = BAD_PAGES["no-jsonld-in-dump"]
+    bad = BAD_PAGES["binary-dump"]
     folder = corpus(tmp_path, {"good.txt": GOOD_PAGE, bad.file: bad.content})
 
     result = run("build", str(folder), "-o", str(tmp_path / "out"))

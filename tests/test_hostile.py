@@ -125,7 +125,6 @@ KINDS: dict[str, tuple[str | bytes, str, str]] = {
         "removed HTML comment or CDATA markers",
     ),
     "script-in-string.html": (html(f"{SITE}/t/15", thing("Ends </script> early")), "error", "JSON does not parse"),
-    "empty.txt": ("", "error", "no JSON-LD in this page"),
     "binary.txt": (bytes(range(256)) * 4, "error", "binary file"),
     "no-url.txt": (dump(None, thing("Nowhere")), "warning", "no **Original URL:** line; using its file: IRI"),
     "undecodable.txt": ("Caf\xe9 ".encode("latin-1") * 10, "error", "not UTF-8 text"),
@@ -240,5 +239,5 @@ def test_time_budget_stops_a_page(tmp_path: Path):
         timeout=120,
     )
     assert result.returncode == 2, result.stderr
-    assert "error: slow.txt: took longer than 0.0001 s to convert; stopped" in result.stderr
+    assert "error: slow.txt: took longer than 0.0001 s to read; stopped" in result.stderr
     assert "Traceback" not in result.stderr

@@ -143,10 +143,11 @@ def test_related_areas_carry_what_they_share(seeds_build: Path):
     assert [(row["shared"], row["n"]) for row in overlaps] == [(ORDER_BOOKS, "1")]
 
 
-def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]:
+def closest_pairs(store: ox.Store, max_areas: int, keep: int, max_members: int | None = None) -> tuple[set, set]:
     """Rule 80 done again in Python: the area pairs and the definition pairs it should keep."""
     rows = concepts(store, '?a kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term"))')
     listed_by = Counter(row["m"] for row in rows)
+    size = Counter(row["a"] for row in rows)
     members, areas = defaultdict(set), defaultdict(set)
     for row in rows:
         if listed_by[row["m"]] <= max_areas:
@@ -167,10 +168,11 @@ def closest_pairs(store: ox.Store, max_areas: int, keep: int) -> tuple[set, set]
         for area in members
         for pair in closest(area, Counter(o for m in members[area] for o in areas[m] if o != area))
     }
+    grouping = {area for area in members if max_members is None or size[area] <= max_members}
     member_pairs = {
         pair
         for member in areas
-        for pair in closest(member, Counter(o for a in areas[member] for o in members[a] if o != member))
+        for pair in closest(member, Counter(o for a in areas[member] & grouping for o in members[a] if o != member))
     }
     return area_pairs, member_pairs
 
@@ -191,6 +193,26 @@ def test_each_concept_keeps_its_closest_related_concepts(example_store: ox.Store
         (row["a"], row["b"])
         for row in concepts(store, "?o a kg:Overlap ; kg:between ?a , ?b FILTER(STR(?a) < STR(?b))")
     }
+
+
+def test_an_area_listing_too_many_members_relates_none_of_them(example_store: ox.Store, tmp_path: Path):
+    store = copy_of(example_store)
+    rows = concepts(store, '?a kg:kind "area" ; skos:narrower ?m . ?m kg:kind ?k FILTER(?k IN ("definition", "term"))')
+    sizes = sorted(Counter(row["a"] for row in rows).values())
+    bound = sizes[len(sizes) // 2]  # the larger half of the areas is over it
+    assert sizes[-1] > bound
+    unbounded = closest_pairs(store, max_areas=50, keep=10)
+    derive(store, rules_dir=settings_folder(tmp_path / "mine", maxMembersPerArea=str(bound)))
+    area_pairs, member_pairs = closest_pairs(store, max_areas=50, keep=10, max_members=bound)
+    assert area_pairs == unbounded[0]  # areas still overlap through the members of large areas
+    assert member_pairs < unbounded[1]  # but the members of a large area are not related through it
+    related = {(row["a"], row["b"]) for row in concepts(store, "?a skos:related ?b FILTER(STR(?a) < STR(?b))")}
+    hierarchy = {(row["a"], row["b"]) for row in concepts(store, "?a skos:broader|skos:narrower ?b")}
+    hierarchy |= {(b, a) for a, b in hierarchy}
+    assert related == (area_pairs | member_pairs) - hierarchy
+    assert len(concepts(store, '?a kg:kind "area" ; skos:narrower ?m')) == len(
+        concepts(example_store, '?a kg:kind "area" ; skos:narrower ?m')
+    )  # every member stays narrower than its area
 
 
 def test_a_member_listed_by_too_many_areas_relates_nothing(seeds_build: Path, tmp_path: Path):
@@ -270,20 +292,21 @@ def test_kg_link_reruns_the_rules_and_rewrites_the_export(seeds_build: Path):
     assert has(open_store(seeds_build), MULTI_PARTY, "skos:broader", f"<{STATE_CHANNELS}>")
 
 
-def test_kg_link_verbose_says_which_rule_runs_and_how_long_each_took(seeds_build: Path):
+def test_kg_link_verbose_says_which_rule_finished_and_how_long_each_took(seeds_build: Path):
     result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "-v"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     names = [rule.filename.removesuffix(".ru") for rule in load_rules()]
-    # Each rule once, with its place among the rules; two may start side by side, so a
-    # rule may be announced before one listed above it.
-    started = [line for line in lines if line.startswith("concept rules:")]
-    assert sorted(started) == sorted(f"concept rules: {name} ({n} of {len(names)})" for n, name in enumerate(names, 1))
-    assert (
-        started[0] == "concept rules: 00-settings (1 of 14)"
-        and started[-1] == "concept rules: 95-statistics (14 of 14)"
-    )
-    assert lines.index("writing graph.ttl") > lines.index(started[-1])
+    # Each rule once, as it finishes, counted in finishing order; two may run side by side,
+    # so a rule may finish before one listed above it.
+    finished = [line for line in lines if line.startswith("concept rules:")]
+    pattern = r"concept rules: (\S+) done in [\d.]+ s \((\d+) of (\d+)\)"
+    matches = [re.fullmatch(pattern, line) for line in finished]
+    assert all(matches), finished
+    assert sorted(match.group(1) for match in matches) == sorted(names)
+    assert [match.group(2) for match in matches] == [str(n) for n in range(1, len(names) + 1)]
+    assert matches[0].group(1) == "00-settings" and matches[-1].group(1) == "95-statistics"
+    assert lines.index("writing graph.ttl") > lines.index(finished[-1])
     timed = [line.split()[0] for line in lines if line.endswith(" ms")]
     assert timed == [f"{name}.ru" for name in names]
 
@@ -315,7 +338,7 @@ def test_a_broken_rule_names_its_file_and_position_and_leaves_the_build_as_it_wa
     # The rules ran on a copy: the live store and the export are as the build left them.
     assert set(open_store(seeds_build).quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH))) == layer
     assert (seeds_build / "graph.ttl").read_bytes() == turtle
-    assert sorted(path.name for path in seeds_build.iterdir()) == [".lock", "graph.ttl", "pages", "store"]
+    assert sorted(path.name for path in seeds_build.iterdir()) == [".kg-build", ".lock", "graph.ttl", "pages", "store"]
 
 
 def test_a_rule_is_a_series_of_construct_queries(seeds_build: Path, tmp_path: Path):
@@ -336,12 +359,17 @@ def test_a_rule_is_a_series_of_construct_queries(seeds_build: Path, tmp_path: Pa
         load_rules(mine)
 
 
-def test_kg_link_waits_for_a_build_writing_to_the_same_folder(seeds_build: Path):
+def test_kg_link_waits_for_a_build_writing_to_the_same_folder(seeds_build: Path, seeds_dir: Path):
+    # Refused by the lock, nothing was done: one line and exit 2, for kg link and kg build alike.
     with open(seeds_build / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = CliRunner().invoke(main, ["link", "-o", str(seeds_build)])
-    assert result.exit_code == 1
-    assert result.output == f"Error: another kg build is writing to {seeds_build}/; wait for it to finish\n"
+        results = [
+            CliRunner().invoke(main, ["link", "-o", str(seeds_build)]),
+            CliRunner().invoke(main, ["build", str(seeds_dir), "--full", "-o", str(seeds_build)]),
+        ]
+    for result in results:
+        assert result.exit_code == 2
+        assert result.output == f"Error: another kg build is writing to {seeds_build}/; wait for it to finish\n"
 
 
 def test_a_rule_s_triples_load_in_pieces_cut_at_line_ends(tmp_path: Path):

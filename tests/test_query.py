@@ -319,7 +319,7 @@ def test_a_query_past_the_timeout_is_stopped(example_build: Path):
 
 
 def test_the_stopped_query_leaves_no_process_behind(example_build: Path, monkeypatch):
-    import kg.query
+    import kg.query_process
 
     children = []
     real_popen = subprocess.Popen
@@ -328,7 +328,7 @@ def test_the_stopped_query_leaves_no_process_behind(example_build: Path, monkeyp
         children.append(real_popen(*args, **kwargs))
         return children[-1]
 
-    monkeypatch.setattr(kg.query.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(kg.query_process.subprocess, "Popen", recording_popen)
     with pytest.raises(QueryTimeout):
         open_graph(example_build).run(ENDLESS, timeout=0.3)
     assert len(children) == 1 and children[0].poll() is not None
@@ -456,3 +456,25 @@ def test_values_go_into_the_query_s_own_where_clause():
         assert text.count("VALUES") == 1
         assert len(text.splitlines()) == len(query.splitlines())  # syntax errors keep their line numbers
     assert bind_with_values("SELECT ?x { ?x ?p ?o }", term) == ("SELECT ?x { ?x ?p ?o }", term)
+
+
+# A result far larger than memory: every combination of three of the store's quads.
+ROWS_WITHOUT_END = "SELECT ?a ?d ?g WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.mark.parametrize("format_name", ["tsv", "table"])
+def test_a_large_result_streams_to_the_output_as_it_comes(example_build: Path, format_name: str):
+    # Held whole, such a result printed nothing before its time limit (and grew to gigabytes);
+    # streamed, its first rows are out at once, and the time limit still stops it.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kg", "query", "-o", str(example_build), "-f", format_name, "--timeout", "4"]
+        + ["-e", ROWS_WITHOUT_END],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    lines = 0
+    for _ in child.stdout:
+        lines += 1
+    assert child.wait(timeout=60) == 1
+    assert "the query ran past the time limit of 4s and was stopped" in child.stderr.read().decode()
+    assert lines > 10_000

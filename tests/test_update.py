@@ -43,7 +43,7 @@ def test_update_by_name_changes_the_store_and_the_export(built: Path):
 def test_update_never_fetches(built: Path):
     result = CliRunner().invoke(main, ["query", "-o", str(built), "--update", "-e", "LOAD <http://127.0.0.1:9/x.ttl>"])
     assert result.exit_code == 1
-    assert "LOAD and SERVICE fetch from the network, which kg never does" in result.output
+    assert "LOAD fetches from the network, which kg never does; load files with kg build" in result.output
 
 
 def test_update_syntax_error_keeps_the_store(built: Path):

@@ -22,6 +22,9 @@ READERS: dict[str, tuple[str, str]] = {
     ".html": ("html", "kg.readers.html:read"),
     ".htm": ("html", "kg.readers.html:read"),
     ".xhtml": ("html", "kg.readers.html:read"),
+    # Saved pages are often kept compressed; they are read as their plain forms.
+    ".html.gz": ("html", "kg.readers.html:read"),
+    ".htm.gz": ("html", "kg.readers.html:read"),
     ".jsonld": ("jsonld", "kg.readers.jsonfile:read"),
     ".json": ("jsonld", "kg.readers.jsonfile:read"),
     ".warc": ("warc", "kg.readers.warc:read"),
@@ -77,9 +80,11 @@ class Page:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A record of an archive that is not a page (a request, an image, a failed response): counted, not built."""
+    """A record of an archive that is not a page (a request, an image, a failed response), or a
+    whole file that is not one (a .txt of notes): counted, not built."""
 
     reason: str  # reads after a count, as in "5 not HTML"
+    whole_file: bool = False
 
 
 Reader = Callable[[bytes | None, SourceFile, BuildConfig], Iterator[Page | Skipped]]
@@ -93,6 +98,17 @@ def registered_suffix(path: Path) -> str:
 
 def supported(path: Path) -> bool:
     return registered_suffix(path) in READERS
+
+
+def compressed(path: Path) -> bool:
+    """Whether kg reads the file through gzip (`page.html.gz`); archives stream their own."""
+    suffix = registered_suffix(path)
+    return suffix.endswith(".gz") and suffix in READERS and READERS[suffix][0] not in STREAMED
+
+
+def skipped_kind(path: Path) -> str:
+    """How the summary counts a file kg does not read: its suffix (".pdf"), or "(no suffix)"."""
+    return path.suffix.lower() or "(no suffix)"
 
 
 def reader_for(path: Path) -> tuple[str, Reader]:
@@ -117,14 +133,19 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+# Scripts that templates leave when they had nothing to say: not JSON-LD, not an error.
+_NOTHING = {"": "empty", "null": "null", "false": "false"}
+
+
 def non_empty(blocks: Iterable[Block], warnings: list[str]) -> list[Block]:
-    """The blocks that hold something; an empty one is skipped with a warning, not a failure."""
+    """The blocks that hold something; an empty, `null` or `false` one is skipped with a warning."""
     kept = []
     for block in blocks:
-        if block.text.strip():
+        what = _NOTHING.get(block.text.strip()) if len(block.text) < 64 else None
+        if what is None:
             kept.append(block)
         else:
-            warnings.append(f"{block.where} is empty; skipped")
+            warnings.append(f"{block.where} is {what}; skipped")
     return kept
 
 

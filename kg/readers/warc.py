@@ -12,6 +12,7 @@ The tests write archives with warcio, an independent implementation.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -24,21 +25,22 @@ from fastwarc.warc import ArchiveIterator, HeaderMap, WarcRecord, WarcRecordType
 from ..config import BuildConfig
 from ..errors import PageError
 from . import Page, Skipped, SourceFile, digest, fallback_url, non_empty
-from .html import decode_html, extract
+from .encoding import decode_html
+from .files import open_regular
+from .html import extract
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around the deflate data
+_TARGET = re.compile(rb"^WARC-Target-URI:[ \t]*<?([^\s>]+)", re.MULTILINE | re.IGNORECASE)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 # Why a record is not a page; each reads after a count in the build summary ("5 not HTML").
-NOT_A_RESPONSE = "not a response"  # warcinfo, request, metadata, revisit, resource records
+# Records of other types are counted by type ("120 request", "15 revisit").
 NOT_HTML = "not HTML"
 NOT_2XX = "not 2xx"  # redirects and failed responses
 BAD_HTTP = "with unreadable HTTP headers"
 TOO_LARGE = "over the size limit"
-# Most pages of a real crawl carry no JSON-LD; in an archive that is normal, not a failure.
-NO_JSONLD = "HTML without JSON-LD"
 
 _CONTENT_DECODERS = {
     "gzip": GzipReader,
@@ -62,13 +64,18 @@ def read(data: bytes | None, source: SourceFile, config: BuildConfig) -> Iterato
     last_start = 0  # where the last of them starts in the file
     try:
         with ExitStack() as stack:
-            stream = io.BytesIO(data) if data is not None else stack.enter_context(open(source.path, "rb"))
-            for record in ArchiveIterator(stream, parse_http=False):
-                if record.headers.get("Content-Length") is None:
-                    raise _Truncated(f"record {done + 1} ({_where(record)}) ends inside its WARC headers")
-                result = _read_record(record, source, config)
-                done, last_start = done + 1, record.stream_pos
-                yield result
+            stream = io.BytesIO(data) if data is not None else stack.enter_context(open_regular(source.path))
+            try:
+                for record in ArchiveIterator(stream, parse_http=False):
+                    if record.headers.get("Content-Length") is None:
+                        raise _Truncated(f"record {done + 1} ({_where(record)}) ends inside its WARC headers")
+                    result = _read_record(record, source, config)
+                    done, last_start = done + 1, record.stream_pos
+                    yield result
+            except OSError:
+                # A record cut inside its gzip member can read as a bad header: say it was cut.
+                _check_gzip_ends(stream, last_start)
+                raise
             _check_gzip_ends(stream, last_start)
     except _Truncated as exc:
         raise PageError(f"truncated WARC: {exc}; {_records_before(done)}") from None
@@ -82,7 +89,7 @@ def read(data: bytes | None, source: SourceFile, config: BuildConfig) -> Iterato
 
 def _read_record(record: WarcRecord, source: SourceFile, config: BuildConfig) -> Page | Skipped:
     if record.record_type != WarcRecordType.response:
-        return _skip(record, NOT_A_RESPONSE)
+        return _skip(record, _type_name(record))
     try:
         record.parse_http()  # the headers only: the body is read as stored, to check its length
     except OSError:
@@ -105,8 +112,6 @@ def _read_record(record: WarcRecord, source: SourceFile, config: BuildConfig) ->
     text = decode_html(body, http.get("Content-Type"), warnings)
     notes: list[str] = []
     url, blocks = extract(text, declared_url=target or None, warnings=notes)
-    if not blocks:
-        return _skip(record, NO_JSONLD)
     warnings += notes
     if url is None:
         url = target or fallback_url(source, config, warnings, "a response record with no WARC-Target-URI")
@@ -127,6 +132,11 @@ def _skip(record: WarcRecord, reason: str) -> Skipped:
     return Skipped(reason)
 
 
+def _type_name(record: WarcRecord) -> str:
+    """The record's WARC-Type as the archive spells it ("request", "revisit", "warcinfo")."""
+    return (record.headers.get("WARC-Type") or "untyped").strip().lower()
+
+
 def _check_length(record: WarcRecord, got: int) -> None:
     """FastWARC ends a truncated record where the file ends, without a word: compare with its length."""
     if got < record.content_length:
@@ -144,12 +154,17 @@ def _check_gzip_ends(stream: BinaryIO, start: int) -> None:
     try:
         while pending:
             member = zlib.decompressobj(wbits=GZIP_WBITS)
+            head = b""  # the start of the member's record, to name it if it is cut
             while not member.eof:
                 if not pending:
                     pending = stream.read(CHUNK)
                     if not pending:
-                        raise _Truncated("the file ends inside a gzip member, after the last complete record")
-                member.decompress(pending, CHUNK)  # the output is not needed, only whether the member ends
+                        target = _TARGET.search(head)
+                        cut = f"the record for {target.group(1).decode('utf-8', 'replace')}" if target else "a record"
+                        raise _Truncated(f"{cut} is cut short: the file ends inside its gzip member")
+                out = member.decompress(pending, CHUNK)  # only the start is kept: whether the member ends is the point
+                if len(head) < CHUNK:
+                    head += out[:CHUNK]
                 pending = member.unconsumed_tail
             pending = member.unused_data or stream.read(CHUNK)
     except zlib.error as exc:

@@ -28,6 +28,14 @@ INSERT DATA { GRAPH kgg:link-scratch {
     # A breadcrumb trail is a schema:BreadcrumbList, which does not count.
     kg:listType schema:ItemList ;
 
+    # ... unless the page has a main thing of its own beside the list (a recipe page with a
+    # "more recipes" list, an article with "most read"): what its schema:mainEntity names,
+    # what names it through schema:mainEntityOfPage, or a thing of one of these types that
+    # nothing on the page holds. A list that is the page's schema:mainEntity still counts.
+    kg:mainThingType schema:Recipe , schema:HowTo , schema:Article , schema:NewsArticle , schema:BlogPosting ,
+      schema:TechArticle , schema:ScholarlyArticle , schema:Report , schema:Product , schema:Event ,
+      schema:Course , schema:JobPosting , schema:Book , schema:Movie ;
+
     # A thing of one of these types is an area wherever a page describes it, whether or not
     # it is a page itself, with every thing it lists through a member property, fragments of
     # its own page included (a one-page glossary defines its terms as #fragments).
@@ -77,6 +85,10 @@ INSERT DATA { GRAPH kgg:link-scratch {
     # left out of the overlap counting, and is not related to other definitions through
     # its areas (it stays narrower than each of them).
     kg:maxAreasPerMember 50 ;
+    # An area listing more definitions and terms than this (an A-Z index of a whole
+    # glossary) is too broad to relate them to each other: relating its members would rank
+    # every pair of them. They stay narrower than it, and related through their other areas.
+    kg:maxMembersPerArea 200 ;
     # Each area keeps the areas it shares most members with, at most this many; each
     # definition or term the ones it shares most areas with (ties: see rule 80). A pair is
     # related when either end keeps it, so the number of related pairs grows with the

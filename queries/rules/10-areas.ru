@@ -3,14 +3,18 @@
 #   through a member property of the settings (schema:hasPart, schema:hasDefinedTerm);
 #   for every thing of an area type (schema:DefinedTermSet) that lists members; and for
 #   every thing a member names through a member-of property (schema:inDefinedTermSet).
-#   A page whose main entity is a list (schema:ItemList) is an area of its items. An area
-#   listed over numbered pages (/area/x/resource/2/) is one area, its first page.
+#   A page whose main entity is a list (schema:ItemList) is an area of its items, and so is
+#   a page where a list stands alone, unless the page has a main thing of its own (a
+#   Recipe, an Article: see kg:mainThingType). An area listed over numbered pages
+#   (/area/x/resource/2/) is one area, its first page.
 # why: An area page is a collection: the page itself is the concept, and the things it
 #   lists are its definitions. Only members outside the page's own document count, so a
 #   page that lists its own sections (WebPageElement nodes, #fragments) is not an area.
 #   schema.org has a vocabulary of its own for glossaries, and a set of defined terms is an
 #   area by what it is, wherever it is described and whatever it lists: its terms may be
 #   fragments of one page, and a term page may name its set without the set listing it.
+#   A recipe page's "more recipes" list, or a news article's "most read", is the site's
+#   navigation beside the page's subject, not a collection the page is about.
 # after: 00-settings
 
 PREFIX schema: <http://schema.org/>
@@ -48,7 +52,17 @@ WHERE {
     WHERE {
       GRAPH kgg:link-scratch { kg:settings kg:listType ?listType }
       GRAPH ?page { ?list a ?listType }
-      FILTER(EXISTS { GRAPH ?page { ?page schema:mainEntity ?list } } || NOT EXISTS { GRAPH ?page { ?holder ?holds ?list } })
+      # A page with a main thing of its own beside a list that stands alone is not an area by
+      # that list (see kg:mainThingType in 00-settings).
+      FILTER(EXISTS { GRAPH ?page { ?page schema:mainEntity ?list } } || (
+        NOT EXISTS { GRAPH ?page { ?holder ?holds ?list } }
+        && NOT EXISTS { GRAPH ?page { ?page schema:mainEntity ?main } FILTER(?main != ?list) }
+        && NOT EXISTS { GRAPH ?page { ?main schema:mainEntityOfPage ?page } FILTER(?main != ?list) }
+        && NOT EXISTS {
+          GRAPH kgg:link-scratch { kg:settings kg:mainThingType ?mainType }
+          GRAPH ?page { ?main a ?mainType }
+          FILTER NOT EXISTS { GRAPH ?page { ?mainHolder ?mainHolds ?main } FILTER(?mainHolder != ?main) }
+        }))
       FILTER EXISTS {
         GRAPH ?page { ?list schema:itemListElement ?element OPTIONAL { ?element schema:item ?item } }
         BIND(COALESCE(?item, ?element) AS ?part)

@@ -40,7 +40,17 @@ CONSTRUCT { ?area skos:narrower ?part }
 WHERE {
   GRAPH kgg:link-scratch { kg:settings kg:listType ?listType }
   GRAPH ?page { ?list a ?listType }
-  FILTER(EXISTS { GRAPH ?page { ?page schema:mainEntity ?list } } || NOT EXISTS { GRAPH ?page { ?holder ?holds ?list } })
+  # A page with a main thing of its own beside a list that stands alone is not an area by
+  # that list (see kg:mainThingType in 00-settings).
+  FILTER(EXISTS { GRAPH ?page { ?page schema:mainEntity ?list } } || (
+    NOT EXISTS { GRAPH ?page { ?holder ?holds ?list } }
+    && NOT EXISTS { GRAPH ?page { ?page schema:mainEntity ?main } FILTER(?main != ?list) }
+    && NOT EXISTS { GRAPH ?page { ?main schema:mainEntityOfPage ?page } FILTER(?main != ?list) }
+    && NOT EXISTS {
+      GRAPH kgg:link-scratch { kg:settings kg:mainThingType ?mainType }
+      GRAPH ?page { ?main a ?mainType }
+      FILTER NOT EXISTS { GRAPH ?page { ?mainHolder ?mainHolds ?main } FILTER(?mainHolder != ?main) }
+    }))
   GRAPH kgg:provenance { ?page a prov:Entity }
   OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:continuationPattern ?continuationPattern } }
   BIND(COALESCE(IF(REGEX(STR(?page), ?continuationPattern), IRI(REPLACE(STR(?page), ?continuationPattern, "$1")), ?page),

@@ -5,7 +5,8 @@
 #   ones it shares most areas with, as many. Then skos:related, both ways, between the two
 #   ends of each such pair, except where one is broader or narrower than the other (SKOS
 #   keeps the two relations apart). A member listed by more than kg:maxAreasPerMember areas
-#   takes no part: it is not counted as shared, and relates nothing.
+#   takes no part: it is not counted as shared, and relates nothing. An area listing more
+#   than kg:maxMembersPerArea definitions and terms relates none of them to each other.
 # why: Areas that share definitions are about overlapping things, and the number they
 #   share says how much; definitions one area lists belong together. skos:related cannot
 #   carry a number, so the overlap node does; its IRI is urn:kg:overlap: + the SHA-1 of
@@ -18,7 +19,11 @@
 #   each, which Oxigraph keeps inline): stable, and unlike alphabetical order, which would
 #   make the concepts early in the alphabet everyone's choice, it favours no concept. The
 #   ranking runs once per concept (LATERAL, which Oxigraph supports) over the links listed
-#   in the scratch graph, so the work grows with the number of area-member links.
+#   in the scratch graph, so the work grows with the number of area-member links. Relating
+#   the members of one area ranks every pair of them: an A-Z index listing a whole glossary
+#   (5,000 members) would rank 25 million pairs. Such an area says as little about any two
+#   of its members as a stop word says about two areas, so it is left out of that step,
+#   and the work stays within kg:maxMembersPerArea times the number of links.
 # after: 35-facets
 
 PREFIX kg:     <urn:kg:vocab:>
@@ -26,9 +31,11 @@ PREFIX kgg:    <urn:kg:graph:>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 
 # The links that count: area kg:lists member, for the definitions and terms listed by at
-# most kg:maxAreasPerMember areas.
+# most kg:maxAreasPerMember areas; and area kg:groups member, the same links of the areas
+# listing at most kg:maxMembersPerArea definitions and terms (every area, without that
+# setting), which relate their members to each other.
 # into: kgg:link-scratch
-CONSTRUCT { ?area kg:lists ?member }
+CONSTRUCT { ?area kg:lists ?member ; kg:groups ?grouped }
 WHERE {
   {
     SELECT ?member (COUNT(DISTINCT ?area) AS ?areas)
@@ -41,6 +48,16 @@ WHERE {
   GRAPH kgg:link-scratch { kg:settings kg:maxAreasPerMember ?maxAreasPerMember }
   FILTER(?areas <= ?maxAreasPerMember)
   GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?member }
+  {
+    SELECT ?area (COUNT(DISTINCT ?listed) AS ?members)
+    WHERE {
+      GRAPH kgg:concepts { ?area kg:kind "area" ; skos:narrower ?listed . ?listed kg:kind ?listedKind }
+      FILTER(?listedKind IN ("definition", "term"))
+    }
+    GROUP BY ?area
+  }
+  OPTIONAL { GRAPH kgg:link-scratch { kg:settings kg:maxMembersPerArea ?maxMembersPerArea } }
+  BIND(IF(?members <= COALESCE(?maxMembersPerArea, ?members), ?member, ?unbound) AS ?grouped)
 }
 
 # Each area's closest areas, and what each such pair shares. An overlap chosen from both
@@ -95,8 +112,8 @@ WHERE {
   GRAPH kgg:link-scratch { ?one kg:lists ?member . ?other kg:lists ?member }
 }
 
-# Each definition's or term's closest ones among those its areas list, related unless one
-# is broader or narrower than the other.
+# Each definition's or term's closest ones among those its areas list (the areas that group
+# their members: see step 1), related unless one is broader or narrower than the other.
 # after: step 1, 70-label-containment
 # partition: 16
 CONSTRUCT { ?one skos:related ?other . ?other skos:related ?one }
@@ -104,7 +121,7 @@ WHERE {
   {
     SELECT ?one ?oneHash
     WHERE {
-      { SELECT DISTINCT ?one WHERE { GRAPH kgg:link-scratch { ?area kg:lists ?one } } }
+      { SELECT DISTINCT ?one WHERE { GRAPH kgg:link-scratch { ?area kg:groups ?one } } }
       BIND(SUBSTR(MD5(STR(?one)), 1, 15) AS ?oneHash)
       FILTER(STRSTARTS(?oneHash, ?partition))
     }
@@ -115,7 +132,7 @@ WHERE {
       {
         SELECT ?one ?other (COUNT(?area) AS ?count)
         WHERE {
-          GRAPH kgg:link-scratch { ?area kg:lists ?one , ?other }
+          GRAPH kgg:link-scratch { ?area kg:groups ?one , ?other }
           FILTER(?other != ?one)
         }
         GROUP BY ?one ?other
