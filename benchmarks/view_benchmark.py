@@ -225,7 +225,7 @@ def view_overview(args) -> int:
     for run, seconds in enumerate(ready, 1):
         opened = f"; opening a cluster of <= 2,000 concepts {opens[run - 1]:.2f} s" if opens else ""
         print(
-            f"load {run}: drawn and idle {seconds:.2f} s after navigation{opened}; "
+            f"load {run}: drawn, network unpacked, idle {seconds:.2f} s after navigation{opened}; "
             f"a {leaves[run - 1][1]}-concept cluster into its concepts {leaves[run - 1][0]:.2f} s"
         )
     figures = {
