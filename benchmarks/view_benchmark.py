@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/view_benchmark.py              # 2,000 concepts, 3 page loads
     .venv/bin/python benchmarks/view_benchmark.py --nodes 5000 --runs 5 --screenshot /tmp/big.png
+    .venv/bin/python benchmarks/view_benchmark.py --build /work/bench/build-10k --screenshot /tmp/10k
+
+With --build, the page is the overview `kg view` writes for that build folder (see
+view_overview below): it times `kg view` beside the direct drawing of the 2,000 most central
+concepts (what kg view drew before the overview, the baseline), the file size, the first
+screen (drawn and idle), its drawn items and label overlaps, and opening clusters.
 
 It writes a synthetic glossary store (tests/concept_fixtures.py: one area per 25
 concepts, each concept in one to three areas), times the Python side (store -> table,
@@ -50,7 +56,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the last load here")
+    parser.add_argument("--build", type=Path, help="a build folder: benchmark the overview of its network")
     args = parser.parse_args()
+    if args.build:
+        return view_overview(args)
 
     from playwright.sync_api import sync_playwright
 
@@ -107,6 +116,130 @@ def main() -> int:
     median = statistics.median(ready)
     verdict = "met" if median < TARGET_SECONDS and all(idle) else "MISSED"
     print(f"median: drawn and idle {median:.2f} s after navigation start; target < {TARGET_SECONDS:.0f} s {verdict}")
+    return 0
+
+
+OVERVIEW_TARGETS = {"write": 10.0, "megabytes": 30.0, "first screen": 2.0, "open": 1.0, "items": 60}
+
+LABEL_BOXES = """() => kg.nodes.getIds().map(id => {
+    const n = kg.network.body.nodes[id];
+    if (!n.options.label || n.labelModule.size.width === 0) return null;
+    const s = n.labelModule.size;
+    return [s.left, s.top, s.left + s.width, s.top + s.height];
+}).filter(Boolean)"""
+
+# Opens cluster c (no view animation), resolves with the milliseconds until it is drawn.
+OPEN = """c => new Promise(done => {
+    const start = performance.now();
+    kg.openCluster(c, true);
+    kg.network.once("afterDrawing", () => done(performance.now() - start));
+    kg.network.redraw();
+})"""
+
+
+def _overlapping(boxes: list[list[float]]) -> int:
+    return sum(
+        a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(boxes) for b in boxes[i + 1 :]
+    )
+
+
+def view_overview(args) -> int:
+    """The overview of a real build: kg view's time and file, then the page in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from kg.view import write_view
+
+    with tempfile.TemporaryDirectory() as folder:
+        direct, overview = Path(folder) / "direct.html", Path(folder) / "overview.html"
+        begin = time.perf_counter()
+        result = write_view(args.build, overview)
+        overview_seconds = time.perf_counter() - begin
+        megabytes = overview.stat().st_size / 1e6
+        print(f"kg view: overview {overview_seconds:.1f} s, {megabytes:.1f} MB", flush=True)
+        print(
+            f"machine: {platform.machine()} ({os.cpu_count()} CPUs), load {os.getloadavg()[0]:.1f}, "
+            f"Python {platform.python_version()}"
+        )
+        print(f"network: {result.nodes:,} concepts, {result.edges:,} relations, {result.communities:,} communities")
+        ready, opens, leaves = [], [], []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            print(f"browser: Chromium {browser.version}")
+            for run in range(args.runs):
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                tab = context.new_page()
+                requests: list[str] = []
+                tab.on("request", lambda request, seen=requests: seen.append(request.url))
+                tab.goto(overview.as_uri())
+                tab.wait_for_function("() => window.kg && window.kg.ready === true", timeout=120_000)
+                ready.append(tab.evaluate("() => kg.readyAt") / 1000)
+                draws = tab.evaluate("() => kg.draws")
+                tab.wait_for_timeout(1000)
+                idle = tab.evaluate("() => kg.draws") == draws
+                items = tab.evaluate("() => kg.nodes.length")
+                overlaps = _overlapping(tab.evaluate(LABEL_BOXES))
+                hidden = tab.evaluate("() => kg.hiddenLabels.size")
+                if run == 0:
+                    drawn = tab.evaluate("() => kg.drawnAt") / 1000
+                    print(
+                        f"first screen drawn {drawn:.2f} s, {items} items, {overlaps} overlapping label pairs, "
+                        f"{hidden} labels left to the tooltip, idle after: {'yes' if idle else 'NO'}"
+                    )
+                if args.screenshot and run == 0:
+                    tab.screenshot(path=f"{args.screenshot}-first.png")
+                # The biggest cluster of at most 2,000 concepts, and the biggest that opens into concepts.
+                sizes = tab.evaluate(
+                    "() => kg.data.clusters.map((c, i) => [c.end - c.start, c.children.length, i, c.parent])"
+                )
+                top = [s for s in sizes if s[3] == -1 and s[0] <= 2000]
+                cluster = max(top)[2] if top else None
+                if cluster is not None:
+                    opens.append(tab.evaluate(OPEN, cluster) / 1000)
+                leaf = max(s for s in sizes if s[1] == 0)
+                for ancestor in tab.evaluate(
+                    "c => { const a = []; for (let p = kg.data.clusters[c].parent; p >= 0;"
+                    " p = kg.data.clusters[p].parent) a.unshift(p); return a; }",
+                    leaf[2],
+                ):
+                    if ancestor not in tab.evaluate("() => kg.opened()"):
+                        tab.evaluate(OPEN, ancestor)
+                leaves.append((tab.evaluate(OPEN, leaf[2]) / 1000, leaf[0]))
+                if args.screenshot and run == 0:
+                    tab.evaluate(
+                        "c => kg.network.fit({nodes: kg.nodes.getIds().filter(id => typeof id === 'number')})", leaf[2]
+                    )
+                    tab.wait_for_timeout(300)
+                    tab.screenshot(path=f"{args.screenshot}-open.png")
+                assert requests == [overview.as_uri()], requests
+                context.close()
+            browser.close()
+        # The baseline last, so the overview's figures are out first on a slow machine.
+        begin = time.perf_counter()
+        write_view(args.build, direct, max_nodes=2000)
+        direct_seconds = time.perf_counter() - begin
+        print(
+            f"kg view: overview {overview_seconds:.1f} s, {megabytes:.1f} MB "
+            f"(baseline, the 2,000 most central drawn directly: {direct_seconds:.1f} s, "
+            f"{direct.stat().st_size / 1e6:.1f} MB)"
+        )
+    median = statistics.median
+    for run, seconds in enumerate(ready, 1):
+        opened = f"; opening a cluster of <= 2,000 concepts {opens[run - 1]:.2f} s" if opens else ""
+        print(
+            f"load {run}: drawn, network unpacked, idle {seconds:.2f} s after navigation{opened}; "
+            f"a {leaves[run - 1][1]}-concept cluster into its concepts {leaves[run - 1][0]:.2f} s"
+        )
+    figures = {
+        "write": overview_seconds,
+        "megabytes": megabytes,
+        "first screen": median(ready),
+        "open": median(opens) if opens else 0.0,
+        "items": items,
+    }
+    for name, value in figures.items():
+        verdict = "met" if value <= OVERVIEW_TARGETS[name] else "MISSED"
+        print(f"target {name}: {value:.2f} <= {OVERVIEW_TARGETS[name]} {verdict}")
+    print(f"target label overlaps: {overlaps} == 0 {'met' if overlaps == 0 else 'MISSED'}")
     return 0
 
 

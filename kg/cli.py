@@ -314,9 +314,8 @@ def export(output, format_name, graph, destination):
 @click.option(
     "--max-nodes",
     type=click.IntRange(min=0),
-    default=2000,
-    show_default=True,
-    help="Keep only the N most central concepts (PageRank); 0 keeps all. The page says when it is cut.",
+    help="Draw the N most central concepts (PageRank) one by one, 0 all of them, instead of the overview "
+    "of communities that a network of more than 500 concepts gets. The page says when it is cut.",
 )
 @click.option(
     "--to",
@@ -333,13 +332,22 @@ def view(output, around, depth, max_nodes, destination):
         kg view --around "Peer to Peer" --depth 2 --to p2p.html
         kg view --around https://crumbs.example/recipes/ --depth 1
     Hover a concept for its definition, click it to open its page; the search
-    box finds a concept by label and the area menu shows one area.
+    box finds a concept by label and the area menu shows one area. A network
+    of more than 500 concepts opens as its communities: click one to open it.
     """
     from .view import write_view
 
-    result = write_view(output, destination, around=around, depth=depth, max_nodes=max_nodes or None)
+    result = write_view(output, destination, around=around, depth=depth, max_nodes=max_nodes)
     if result.note:
         click.echo(result.note, err=True)
+    if result.clusters:
+        click.echo(
+            f"wrote {result.path} (an overview of {result.nodes:,} concepts and {result.edges:,} relations: "
+            f"{result.communities:,} communities, {result.clusters} clusters on the first screen); "
+            f"open {result.path.resolve().as_uri()}",
+            err=True,
+        )
+        return
     concepts = f"{result.nodes} concept{'' if result.nodes == 1 else 's'}"
     relations = f"{result.edges} relation{'' if result.edges == 1 else 's'}"
     click.echo(f"wrote {result.path} ({concepts}, {relations}); open {result.path.resolve().as_uri()}", err=True)
@@ -397,7 +405,8 @@ def stats(output, top, endpoint):
     Example:
         kg stats -o output --top 5
     PageRank and degree are computed on the undirected network; communities
-    are networkx's Louvain communities (seed 0, so runs agree); a bridge is a
+    are Louvain communities (igraph's, seed 0, so runs agree; the clusters of
+    `kg view`); a bridge is a
     relation between two communities.
     """
     from .network import load_concepts, summarize

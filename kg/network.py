@@ -749,9 +749,9 @@ class NetworkStats:
 def summarize(table: ConceptTable, *, top: int = 10, shown_communities: int = 12) -> NetworkStats:
     """Counts by kind and relation, the most central concepts, communities and the edges between them.
 
-    networkx ranks and groups an undirected graph of the concepts' indexes, without
-    attributes: the same PageRank and Louvain communities as on the concept graph, in a
-    fraction of its memory.
+    networkx ranks an undirected graph of the concepts' indexes, without attributes: the
+    same PageRank as on the concept graph, in a fraction of its memory. The communities are
+    kg.communities' (Louvain, seeded), the ones `kg view` draws.
     """
     # The relations in the concept graph's own order (by start, then as chosen), which
     # Louvain's result and the order of equally ranked bridges depend on.
@@ -761,7 +761,9 @@ def summarize(table: ConceptTable, *, top: int = 10, shown_communities: int = 12
     undirected.add_nodes_from(range(len(table)))
     undirected.add_edges_from(zip(heads, tails, strict=True))
     rank = nx.pagerank(undirected) if len(table) else {}
-    found = nx.community.louvain_communities(undirected, seed=0) if len(table) else []
+    from .communities import communities
+
+    found = communities(table)
     found = sorted(found, key=lambda members: (-len(members), min(members)))
     member_of = {node: index for index, members in enumerate(found) for node in members}
 

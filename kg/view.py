@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 
 from .errors import ViewError
 from .folder import atomic_file, check_destination
@@ -33,6 +34,8 @@ from .network import ConceptTable, centrality, layout
 
 # Above this many concepts the browser does no physics: positions come from Python.
 PHYSICS_LIMIT = 300
+# Above this many concepts (and without --max-nodes) the page is an overview of communities.
+DIRECT_LIMIT = 500
 DEFAULT_MAX_NODES = 2000
 DEFAULT_DEPTH = 2
 # Tooltips show this much of a definition, and this many of the pages asserting a concept.
@@ -67,6 +70,8 @@ class ViewResult:
     edges: int
     total_nodes: int
     note: str | None
+    clusters: int = 0  # an overview: the clusters on its first screen (0: concepts drawn directly)
+    communities: int = 0
 
 
 def select(
@@ -84,8 +89,7 @@ def select(
     if around is not None:
         center = table.find(around)
         chosen = table.within(center, depth)
-        relations = "relation" if depth == 1 else "relations"
-        note = f"The neighbourhood of {table.describe(center)}: concepts at most {depth} {relations} away."
+        note = _around_note(table, center, depth)
         if len(chosen) < len(table):
             table = table.part(chosen)
     rank = table.pagerank()
@@ -98,10 +102,19 @@ def select(
     return graph, note, {table.nodes[i]: float(rank[i]) for i in sorted(kept)}
 
 
+def _around_note(table: ConceptTable, center: int, depth: int) -> str:
+    relations = "relation" if depth == 1 else "relations"
+    return f"The neighbourhood of {table.describe(center)}: concepts at most {depth} {relations} away."
+
+
 def _kind_styles(graph: nx.DiGraph) -> list[dict]:
     counts: dict[str, int] = {}
     for _, kind in graph.nodes(data="kind"):
         counts[kind] = counts.get(kind, 0) + 1
+    return _kind_legend(counts)
+
+
+def _kind_legend(counts: dict[str, int]) -> list[dict]:
     known = [kind for kind in KIND_COLORS if kind in counts]
     others = sorted(kind for kind in counts if kind not in KIND_COLORS)
     colors = {**KIND_COLORS, **{kind: OTHER_COLORS[i % len(OTHER_COLORS)] for i, kind in enumerate(others)}}
@@ -112,6 +125,10 @@ def _relation_styles(graph: nx.DiGraph) -> list[dict]:
     counts: dict[str, int] = {}
     for _, _, relation in graph.edges(data="relation"):
         counts[relation] = counts.get(relation, 0) + 1
+    return _relation_legend(counts)
+
+
+def _relation_legend(counts: dict[str, int]) -> list[dict]:
     ordered = [r for r in RELATION_STYLES if r in counts] + sorted(r for r in counts if r not in RELATION_STYLES)
     return [{"relation": r, **RELATION_STYLES.get(r, OTHER_RELATION), "count": counts[r]} for r in ordered]
 
@@ -197,15 +214,55 @@ def render(
     graph: nx.DiGraph, *, title: str = "Concept network", note: str | None = None, rank: dict[str, float] | None = None
 ) -> str:
     """The whole page for `graph`, as HTML text."""
-    vis_script, vis_style = _vis_network()
-    script = vis_script + "\n;\n" + (_VIEW_FILES / "graph.js").read_text(encoding="utf-8")
-    style = vis_style + "\n" + (_VIEW_FILES / "graph.css").read_text(encoding="utf-8")
     data = page_data(graph, title=title, note=note, rank=rank if rank is not None else centrality(graph))
+    return _page(data, "graph.js")
+
+
+def render_overview(
+    table: ConceptTable, *, title: str = "Concept network", note: str | None = None, details=None
+) -> str:
+    """The overview page for a large network (see kg.overview), as HTML text. `details(iris)` gives
+    the definition, question, url and sources of each of those concepts (default: none)."""
+    return _overview(table, title=title, note=note, details=details)[0]
+
+
+def _overview(table: ConceptTable, *, title: str, note: str | None, details) -> tuple[str, dict]:
+    from collections import Counter
+
+    from .overview import overview_data
+
+    kinds = _kind_legend(dict(Counter(table.kinds)))
+    per_code = np.bincount(table.relation, minlength=len(table.relations)).tolist()
+    relations = _relation_legend({name: count for name, count in zip(table.relations, per_code, strict=True) if count})
+    data, *blocks = overview_data(
+        table,
+        title=title,
+        note=note,
+        details=details or (lambda iris: [{} for _ in iris]),
+        kinds=kinds,
+        relations=relations,
+    )
+    return _page(data, "overview.js", *blocks), data
+
+
+def _page(data: dict, script_file: str, block: str = "", iris: str = "") -> str:
+    vis_script, vis_style = _vis_network()
+    script = vis_script + "\n;\n" + (_VIEW_FILES / script_file).read_text(encoding="utf-8")
+    style = vis_style + "\n" + (_VIEW_FILES / "graph.css").read_text(encoding="utf-8")
     policy = (
         f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-    parts = {"CSP": policy, "TITLE": html.escape(title), "STYLE": style, "SCRIPT": script, "DATA": _script_json(data)}
+    # The blocks are base64: no character of them can end their <script> element.
+    parts = {
+        "CSP": policy,
+        "TITLE": html.escape(data["title"]),
+        "STYLE": style,
+        "SCRIPT": script,
+        "DATA": _script_json(data),
+        "BLOB": block,
+        "IRIS": iris,
+    }
     template = (_VIEW_FILES / "graph.html").read_text(encoding="utf-8")
     # One pass, so text inserted for one marker is never searched for another.
     return re.sub(r"\{\{([A-Z]+)\}\}", lambda match: parts[match.group(1)], template)
@@ -217,9 +274,13 @@ def write_view(
     *,
     around: str | None = None,
     depth: int = DEFAULT_DEPTH,
-    max_nodes: int | None = DEFAULT_MAX_NODES,
+    max_nodes: int | None = None,
 ) -> ViewResult:
-    """Write the page for a build folder's network (default: OUTPUT/graph.html), atomically."""
+    """Write the page for a build folder's network (default: OUTPUT/graph.html), atomically.
+
+    A network of more than DIRECT_LIMIT concepts becomes an overview of its communities
+    unless `max_nodes` is given: then the `max_nodes` most central concepts (0: all) are
+    drawn one by one."""
     from .network import add_details, load_concepts, load_neighbourhood
     from .store import open_store
 
@@ -234,9 +295,42 @@ def write_view(
     else:
         table, center, total = load_neighbourhood(output, around, depth)
         around = table.nodes[center]
-    shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes)
-    add_details(open_store(output), shown, shown.nodes)
-    page = render(shown, title=f"Concept network of {output.resolve().name}/", note=note, rank=rank)
+    title = f"Concept network of {output.resolve().name}/"
+    if max_nodes is None and len(table) > DIRECT_LIMIT:
+        note = _around_note(table, table.find(around), depth) if around is not None else None
+        page, overview = _overview(table, title=title, note=note, details=lambda iris: _details(output, iris))
+    else:
+        overview = None
+        shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes or None)
+        add_details(open_store(output), shown, shown.nodes)
+        page = render(shown, title=title, note=note, rank=rank)
     with atomic_file(path) as stream:
         stream.write(page.encode("utf-8"))
+    if overview is not None:
+        clusters, communities = len(overview["top"]), overview["communities"]
+        return ViewResult(path, len(table), len(table.heads), total, note, clusters, communities)
     return ViewResult(path, shown.number_of_nodes(), shown.number_of_edges(), total, note)
+
+
+def _details(output: Path, iris: list[str]) -> list[dict]:
+    """The definition, question, url and first sources of each concept named, for tooltips."""
+    from .network import _web_url, add_details
+    from .store import open_store
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from((iri, {"url": _web_url(iri)}) for iri in iris)
+    add_details(open_store(output), graph, iris)
+    found = []
+    for iri in iris:
+        attributes = graph.nodes[iri]
+        sources = attributes.get("sources", [])
+        found.append(
+            {
+                "definition": _shorten(attributes.get("definition") or "", MAX_DEFINITION),
+                "question": attributes.get("question") or "",
+                "url": attributes.get("url"),
+                "sources": sources[:MAX_SOURCES],
+                "more_sources": max(0, len(sources) - MAX_SOURCES),
+            }
+        )
+    return found

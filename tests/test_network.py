@@ -530,7 +530,9 @@ def test_page_text_cannot_become_markup(tmp_path):
     assert "<img src=x" not in page and "window.__pwned=2</script>" not in page and "<b>bold" not in page
     assert "<title>&lt;i&gt;title&lt;/i&gt;</title>" in page
     tree = LexborHTMLParser(page)
-    assert [node.attributes.get("id") for node in tree.css("script")] == ["kg-data", None]  # data, then code
+    # The data, the overview's network blocks (empty here), then the code.
+    ids = ["kg-data", "kg-network-data", "kg-network-iris", None]
+    assert [node.attributes.get("id") for node in tree.css("script")] == ids
     assert not tree.css("img") and not tree.css("b") and not tree.css("i")
     data = page_json(page)
     by_label = {n["label"]: n for n in data["nodes"]}
