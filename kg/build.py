@@ -719,12 +719,7 @@ def build(
                     timings=timings,
                     workdir=stage.folder,
                 )
-                report.layer = {
-                    "subjects": layer.subjects,
-                    "changed": layer.changed,
-                    "added": layer.added,
-                    "removed": layer.removed,
-                }
+                report.layer = layer.counts()
                 write_store_token(stage.store, facts.seal())
                 with _timed(timings, "exports"):
                     written, report.nodes = write_exports(stage, rules_sha, announce, jobs)

@@ -45,6 +45,10 @@ class LayerReport:
     removed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
+    def counts(self) -> dict[str, int]:
+        """What a build report shows of it."""
+        return {"subjects": self.subjects, "changed": self.changed, "added": self.added, "removed": self.removed}
+
 
 def corpus_store(facts: FactStore, progress: Progress | None = None, *, workdir: Path | None = None) -> ox.Store:
     """A store of every page's facts and provenance (on disk in `workdir`, else in memory)."""

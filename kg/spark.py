@@ -205,12 +205,7 @@ def spark_build(
                     timings=report.timings,
                     workdir=stage.folder,
                 )
-                report.layer = {
-                    "subjects": layer.subjects,
-                    "changed": layer.changed,
-                    "added": layer.added,
-                    "removed": layer.removed,
-                }
+                report.layer = layer.counts()
                 write_store_token(stage.store, facts.seal())
                 if store:
                     shutil.rmtree(parts)
