@@ -82,7 +82,7 @@ class ConceptView:
 
 
 def web_url(value: str | None) -> str | None:
-    """`value` when it is an http(s) URL a browser may open, else None (as kg.network decides)."""
+    """`value` when it is an http(s) URL a browser may open, else None."""
     if not value:
         return None
     try:

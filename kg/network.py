@@ -43,6 +43,7 @@ import numpy as np
 import pyoxigraph as ox
 from scipy import sparse
 
+from .browse import web_url
 from .errors import AmbiguousConcept, EmptyNetwork, ExportError, NoPath, UnknownConcept
 from .namespaces import CONCEPTS_GRAPH, KG, RDF, SKOS
 
@@ -110,15 +111,7 @@ _DETAILS_BATCH = 1000
 # -- reading the store ---------------------------------------------------------
 
 
-def _web_url(value: str | None) -> str | None:
-    """`value` when it is an http(s) URL a browser may open, else None."""
-    if not value:
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
+_web_url = web_url  # one rule for which links a page may open (kg.browse.web_url)
 
 
 def _local_name(iri: str) -> str:

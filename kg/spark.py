@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from .config import BuildConfig
 from .errors import BuildError
 from .report import BuildReport
-from .store import LOAD_BATCH_BYTES, release_memory, staging
+from .store import bulk_load_stream, release_memory, staging
 
 DEFAULT_MASTER = "local[*]"
 PARTS_DIR = "parts"
@@ -102,15 +102,7 @@ def load_parts(store: ox.Store, parts: list[Path]) -> None:
     """Bulk-load gzip N-Quads files in pieces of about LOAD_BATCH_BYTES, cut at line ends."""
     for path in parts:
         with gzip.open(path, "rb") as stream:
-            rest = b""
-            while block := stream.read(LOAD_BATCH_BYTES):
-                block = rest + block
-                cut = block.rfind(b"\n") + 1
-                rest = block[cut:]
-                if cut:
-                    store.bulk_load(block[:cut], format=ox.RdfFormat.N_QUADS)
-            if rest:
-                store.bulk_load(rest, format=ox.RdfFormat.N_QUADS)
+            bulk_load_stream(store, stream, format=ox.RdfFormat.N_QUADS)
 
 
 def _write_layer(store: ox.Store, path: Path) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -89,15 +90,20 @@ def bulk_load_file(
     """Bulk-load a line-based file (N-Triples, N-Quads) in pieces of about `batch_bytes`, cut at line ends."""
     options = {"format": fmt, "lenient": lenient, **({"to_graph": to_graph} if to_graph is not None else {})}
     with open(path, "rb") as stream:
-        rest = b""
-        while block := stream.read(batch_bytes):
-            block = rest + block
-            cut = block.rfind(b"\n") + 1
-            rest = block[cut:]
-            if cut:
-                store.bulk_load(block[:cut], **options)
-        if rest:
-            store.bulk_load(rest, **options)
+        bulk_load_stream(store, stream, batch_bytes, **options)
+
+
+def bulk_load_stream(store: ox.Store, stream: BinaryIO, batch_bytes: int = LOAD_BATCH_BYTES, **options) -> None:
+    """Bulk-load a line-based stream in pieces of about `batch_bytes`, cut at line ends."""
+    rest = b""
+    while block := stream.read(batch_bytes):
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        rest = block[cut:]
+        if cut:
+            store.bulk_load(block[:cut], **options)
+    if rest:
+        store.bulk_load(rest, **options)
 
 
 def store_path(output: Path) -> Path:
