@@ -253,6 +253,32 @@ def _format_help() -> str:
     return "; ".join(f"{name}: {exporter.description}" for name, exporter in EXPORTERS.items())
 
 
+class LazyHelpOption(click.Option):
+    """An option whose help ends with text from a registry, read only when help is shown,
+    so that `kg --help` loads no store."""
+
+    def __init__(self, *args, help_tail, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_tail = help_tail
+
+    def get_help_record(self, ctx):
+        if self.help_tail is not None:
+            self.help, self.help_tail = f"{self.help} {self.help_tail()}", None
+        return super().get_help_record(ctx)
+
+
+class LazyChoice(click.Choice):
+    """A choice among a registry's names, read when an option is parsed or shown."""
+
+    def __init__(self, load, case_sensitive: bool = True):
+        self._load = load
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self):
+        return tuple(self._load())
+
+
 @main.command()
 @output_option
 @click.option(
@@ -262,7 +288,9 @@ def _format_help() -> str:
     default="turtle",
     show_default=True,
     metavar="FORMAT",
-    help="Export format. " + _format_help(),
+    cls=LazyHelpOption,
+    help="Export format.",
+    help_tail=_format_help,
 )
 @click.option("--graph", metavar="PAGE_URL", help="Export only the named graph of this page.")
 @click.option(
@@ -438,7 +466,7 @@ def _result_formats() -> list[str]:
     "-f",
     "--format",
     "format_name",
-    type=click.Choice(_result_formats()),
+    type=LazyChoice(_result_formats),
     metavar="FORMAT",
     help="SELECT/ASK: table (default), csv, tsv, json, xml (the W3C result formats). "
     "CONSTRUCT/DESCRIBE: turtle (default), ntriples, nquads, trig, jsonld, rdfxml.",

@@ -6,9 +6,9 @@ CONCEPTS_GRAPH. A rule file is either a series of CONSTRUCT queries, run one aft
 other, whose triples this module bulk-loads into the concept graph (or, after a
 `# into: kgg:link-scratch` comment, the rules' scratch graph); or SPARQL Update, run as
 one request. Bulk loading writes a hundred thousand triples a second where an INSERT
-writes a few tens of thousands, so the shipped rules are CONSTRUCTs. `kg build` calls
-`derive` on its staging store; `kg link` (`relink`) runs it on a copy of a build's
-store and swaps the copy in, as a build does.
+writes a few tens of thousands, so the shipped rules are CONSTRUCTs. `kg build` and
+`kg link` (`relink`, on a copy of a build's store, swapped in as a build does) run them
+through `build.derive_layer`; `derive` does the same for a store alone (the Python API).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from .store import bulk_load_file, release_memory
 # The rules' shared scratch graph: the settings (00-settings.ru) and helper triples; dropped after the run.
 SCRATCH_GRAPH = "urn:kg:graph:link-scratch"
 RULE_SUFFIX = ".ru"
-RULE_HEADER_KEYS = ("title", "derives", "why")
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 # Where a CONSTRUCT may write, by the names the rules use for the graphs.
 TARGET_GRAPHS = {

@@ -23,8 +23,6 @@ from .offline import FetchRefused, refuse_fetching
 from .results import QUERY_PREFIXES, RESULT_FORMATS, Answer, format_answer, render_table
 
 QUERY_SUFFIX = ".rq"
-LIBRARY_HEADER_KEYS = ("title", "description", "param", "example")
-
 _HEADER_LINE = re.compile(r"^#\s?([a-z]+)(?:\s+([A-Za-z_][\w-]*))?:\s*(.*)$")
 _CONTINUATION = re.compile(r"^#\s{2,}(\S.*)$")
 _SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)

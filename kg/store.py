@@ -20,7 +20,7 @@ import os
 import shutil
 import traceback
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,14 +205,6 @@ class StagingStore:
         except BaseException:
             self.discard()
             raise
-
-    def add_page(self, graph: str, triples: Iterable[tuple], record: ProvenanceRecord) -> None:
-        name = ox.NamedNode(graph)
-        self.store.extend(ox.Quad(s, p, o, name) for s, p, o in triples)
-        self.store.extend(record.quads())
-
-    def has_graph(self, graph: str) -> bool:
-        return self.store.contains_named_graph(ox.NamedNode(graph))
 
     def reopen(self) -> None:
         """Close the store and open it again, handing back what it held in memory.

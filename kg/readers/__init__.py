@@ -68,7 +68,6 @@ class Page:
     blocks: list[Block]
     sha256: str
     size: int
-    markdown: str | None = None  # dumps keep their text: a later stage may mine its links
     warnings: list[str] = field(default_factory=list)
     record: str | None = None  # the record within an archive, when a file holds many pages
 

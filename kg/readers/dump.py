@@ -120,4 +120,4 @@ def read(data: bytes, source: SourceFile, config: BuildConfig) -> Iterator[Page 
         return
     url = found.group(1) if found else fallback_url(source, config, warnings, "no **Original URL:** line")
     blocks = non_empty(json_fences(text), warnings)
-    yield Page(source, "dump", url, blocks, digest(data), len(data), markdown=text, warnings=warnings)
+    yield Page(source, "dump", url, blocks, digest(data), len(data), warnings=warnings)
