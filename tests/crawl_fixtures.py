@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pages import html, thing
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -21,14 +22,9 @@ SITE = "https://bakery.example"
 
 def page_html(name: str | None, *, title: str = "A page", head: str = "") -> bytes:
     """An HTML page; with a Recipe in JSON-LD when `name` is given, else none at all."""
-    script = ""
-    if name is not None:
-        data = {"@context": "https://schema.org", "@type": "Recipe", "name": name}
-        script = f'<script type="application/ld+json">{json.dumps(data)}</script>'
-    return (
-        f"<!doctype html><html><head><title>{title}</title>{head}{script}</head>"
-        f"<body><h1>{title}</h1><p>Flour, water, salt and time.</p></body></html>"
-    ).encode()
+    blocks = [thing("Recipe", name=name)] if name is not None else []
+    body = f"<h1>{title}</h1><p>Flour, water, salt and time.</p>"
+    return html(None, *blocks, title=title, head=head, body=body).encode()
 
 
 def chunked(data: bytes, size: int = 100) -> bytes:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pages
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
 from conftest import write_files
+from pages import dump
 
 from kg.cli import main
 from kg.readers import READERS
@@ -21,15 +23,8 @@ NAME = ox.NamedNode("http://schema.org/name")
 KNOWN = ", ".join(sorted(READERS))  # as messages list the kinds kg reads
 
 
-def dump(url: str | None, *blocks: str) -> str:
-    """A tiny crawler dump: a heading, fenced JSON blocks, and the Original URL line."""
-    fences = "".join(f"```json\n{block}\n```\n\n" for block in blocks)
-    footer = f"---\n\n**Original URL:** {url}\n" if url else ""
-    return f"# A page\n\nSome prose.\n\n{fences}{footer}"
-
-
 def html(head: str, body: str = "<p>hello</p>") -> str:
-    return f"<!DOCTYPE html>\n<html><head><title>t</title>{head}</head><body>{body}</body></html>\n"
+    return pages.html(head=head, body=body)
 
 
 def webpage(name: str) -> str:

@@ -5,12 +5,12 @@ section pages whose main entity is the list)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import build_corpus, query_rows
+from pages import html
 
 from kg.cli import main
 from kg.store import open_store
@@ -28,11 +28,6 @@ BUSINESS = LEDGER + "business/"
 RATES = LEDGER + "2026/03/rates-hold/"  # in the business section, never built
 LEDGER_BROWNIES = LEDGER + "food/brownies/"  # a concept labelled "Brownies" on the other site
 STAGFLATION = LEDGER + "glossary/stagflation/"  # a glossary page no section lists: an orphan
-
-
-def html(url: str, *scripts: dict) -> str:
-    blocks = "".join(f'<script type="application/ld+json">{json.dumps(s)}</script>\n' for s in scripts)
-    return f'<!DOCTYPE html><html><head><link rel="canonical" href="{url}">\n{blocks}</head><body></body></html>\n'
 
 
 def item_list(name: str, urls: list[str], *, names: dict[str, str] | None = None) -> dict:

@@ -4,11 +4,11 @@ other glossary sites describe the same structure this way, and must give the sam
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from conftest import build_corpus, query_rows
+from pages import html
 
 SITE = "https://glossary.example/"
 GLOSSARY = SITE + "glossary/"
@@ -16,11 +16,6 @@ NONCE = SITE + "glossary/nonce/"
 HASH_RATE = SITE + "glossary/hash-rate/"
 MEMPOOL = SITE + "glossary/mempool/"
 ONE_PAGE = SITE + "wallet-words/"
-
-
-def html(url: str, *blocks: dict) -> str:
-    scripts = "\n".join(f'<script type="application/ld+json">{json.dumps(block)}</script>' for block in blocks)
-    return f'<!doctype html><html><head><link rel="canonical" href="{url}">\n{scripts}\n</head><body></body></html>'
 
 
 def term_page(url: str, name: str, description: str, *, term_id: str | None = None) -> str:

@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+import pages
 import pyoxigraph as ox
 import pytest
+from pages import dump
 
 from kg.store import open_store
 
@@ -22,22 +24,12 @@ SITE = "https://hostile.example.org"
 GOOD_URLS = [f"{SITE}/area/good-one/", f"{SITE}/area/good-two/"]
 
 
-def dump(url: str | None, *blocks: str, title: str = "Page") -> str:
-    fences = "\n\n".join(f"```json\n{block}\n```" for block in blocks)
-    tail = f"\n\n**Original URL:** {url}\n" if url else "\n"
-    return f"# {title}\n\nSome words.\n\n## Raw Schema Data\n\n{fences}{tail}"
-
-
 def thing(name: str, **extra) -> str:
     return json.dumps({"@context": "https://schema.org", "@type": "DefinedTerm", "name": name, **extra})
 
 
 def html(url: str | None, script: str, charset: str = "utf-8") -> str:
-    canonical = f'<link rel="canonical" href="{url}">' if url else ""
-    return (
-        f'<!doctype html><html><head><meta charset="{charset}">{canonical}'
-        f'<script type="application/ld+json">{script}</script></head><body>x</body></html>'
-    )
+    return pages.html(url, script, charset=charset, body="x")
 
 
 # name -> (content: str | bytes, level, what the message says)

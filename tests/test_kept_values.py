@@ -8,6 +8,7 @@ import importlib
 import json
 from pathlib import Path
 
+import pages
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
@@ -22,11 +23,7 @@ SCHEMA = "http://schema.org/"
 
 def page(url: str, *scripts: str, head: str = "") -> str:
     """A saved HTML page: a canonical link and its JSON-LD scripts, written as given."""
-    blocks = "".join(f'<script type="application/ld+json">{script}</script>\n' for script in scripts)
-    return (
-        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>t</title>\n'
-        f'<link rel="canonical" href="{url}">\n{head}{blocks}</head><body><p>Text.</p></body></html>\n'
-    )
+    return pages.html(url, *scripts, head=head, charset="utf-8", title="t", body="<p>Text.</p>")
 
 
 def recipe(url: str, name: str, **extra) -> dict:

@@ -6,6 +6,7 @@ import json
 import socket
 from pathlib import Path
 
+import pages
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
@@ -53,12 +54,11 @@ def webpage(name: str) -> str:
 
 
 def dump(url_line: str | None, *blocks: str) -> str:
-    fences = "".join(f"```json\n{block}\n```\n\n" for block in blocks)
-    return f"# Title\n\nText.\n\n{fences}" + (f"---\n\n{url_line}\n" if url_line else "")
+    return pages.dump(None, *blocks, url_line=url_line)
 
 
 def html(head: str, body: str = "") -> str:
-    return f"<!DOCTYPE html>\n<html><head>{head}</head><body>{body}</body></html>\n"
+    return pages.html(head=head, body=body)
 
 
 def script(block: str, kind: str = "application/ld+json") -> str:

@@ -4,11 +4,11 @@ of the corpus lists."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from conftest import build_corpus, query_rows
+from pages import dump
 
 SITE = "https://glossary.example.net/"
 TRADING = SITE + "area/short-term-trading/"
@@ -31,11 +31,6 @@ A_TO_Z = SITE + "a-z/"  # an index page that lists its definitions as an ItemLis
 ROLLOVER = definition("rollover")  # only a title tag for a label, HTML in its description
 RHO = definition("rho")
 CONDOR = definition("iron-condor", "term")
-
-
-def dump(url: str, *blocks: dict) -> str:
-    fences = "".join(f"```json\n{json.dumps(block, indent=2)}\n```\n\n" for block in blocks)
-    return f"# A page\n\n---\n\n## Raw Schema Data\n\n{fences}---\n\n**Original URL:** {url}\n"
 
 
 def area_page(url: str, headline: str, members: dict[str, str], *more: dict) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pages
 import pytest
 from click.testing import CliRunner
 
@@ -23,7 +24,7 @@ WORD_SHOWN = "Mirror \\u202eWord"
 
 
 def dump(name: str, url: str, data: dict) -> str:
-    return f"# {name}\n\n```json\n{json.dumps(data)}\n```\n\n**Original URL:** {url}\n"
+    return pages.dump(url, data, title=name)
 
 
 @pytest.fixture(scope="module")

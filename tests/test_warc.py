@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pages
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -36,10 +37,7 @@ SKIPPED = Counter({"warcinfo": 1, "request": 1, "not 2xx": 2, "not HTML": 1})  #
 
 def html(data: dict, head: str = "", body: str = "") -> str:
     ld = json.dumps({"@context": "https://schema.org", **data}, ensure_ascii=False)
-    return (
-        f'<!doctype html><html><head>{head}<script type="application/ld+json">{ld}</script></head>'
-        f"<body>{body}</body></html>"
-    )
+    return pages.html(None, ld, head=head, body=body)
 
 
 def chunked(data: bytes, size: int = 64) -> bytes:
