@@ -1074,6 +1074,7 @@ def main(argv: list[str] | None = None) -> int:
         text += f"\nkg code and rules digest {source_after}, unchanged during the run"
     print(text)
     results = {
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "environment": environment() | {"kg_source_digest": {"before": source_before, "after": source_after}},
         "arguments": {k: json.loads(json.dumps(v, default=str)) for k, v in vars(args).items()},
         "ratios": (

@@ -74,3 +74,18 @@ def query_rows(output: Path, *args: str) -> list[list[str]]:
     result = CliRunner().invoke(main, ["query", "-o", str(output), *args, "-f", "csv"])
     assert result.exit_code == 0, result.output
     return list(csv.reader(io.StringIO(result.output)))[1:]
+
+
+def readme_section(heading: str) -> str:
+    """The text of the README under `## heading`, up to the next heading of that level."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def readme_library_queries() -> list[str]:
+    """The queries the README's library table names, in its order."""
+    import re
+
+    return re.findall(r"^\| `([\w-]+)` \|", readme_section("The query library"), re.MULTILINE)
