@@ -110,7 +110,8 @@ def run_sql_rule(
         columns = ", ".join(f"'{variable.value}': 'VARCHAR'" for variable in solutions.variables)
         solutions.serialize(path, format=ox.QueryResultsFormat.CSV)
         inputs.append(path)
-        return f"read_csv('{path}', header = true, auto_detect = false, columns = {{{columns}}}, quote = '\"', escape = '\"')"
+        options = "header = true, auto_detect = false, quote = '\"', escape = '\"'"
+        return f"read_csv('{path}', {options}, columns = {{{columns}}})"
 
     sql = _SPARQL_INPUT.sub(read_input, text)
     connection = duckdb.connect(

@@ -18,7 +18,6 @@ from kg.errors import RuleError
 from kg.facts import corpus_rules_of
 from kg.link import SCRATCH_GRAPH, Rule, derive, load_rules, plan, run_rules, shipped_rules_folder
 from kg.namespaces import CONCEPTS_GRAPH, SKOS, STATISTICS_GRAPH
-from kg.query import parse_header
 from kg.store import bulk_load_file, open_store
 
 SITE = "https://term.greeks.live/"
@@ -456,9 +455,7 @@ def test_the_rules_make_the_same_layer_in_every_order_their_plan_allows(corpus, 
 
 
 @pytest.mark.parametrize("corpus", ["example", "seeds", "layouts"])
-def test_rule_80_in_sql_makes_the_layer_rule_80_in_sparql_makes_in_any_number_of_parts(
-    corpus, request, tmp_path: Path
-):
+def test_rule_80_in_sql_makes_the_layer_rule_80_in_sparql_makes_in_any_number_of_parts(corpus, request, tmp_path: Path):
     # The shipped rule 80 is SQL run by DuckDB; its SPARQL text ranks the related areas and
     # definitions in sixteen parts (`# partition: 16`), to bound what each CONSTRUCT holds.
     # In one part, sixteen or 256 it makes the layer the SQL rule makes, triple for triple.
