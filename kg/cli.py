@@ -560,8 +560,8 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     "rules_dir",
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
-    help="A folder of .ru files: each replaces the shipped rule of the same file name (an empty "
-    "file switches it off), the others run in file-name order among them.",
+    help="A folder of .ru (SPARQL) or .sql (DuckDB) rule files: each replaces the shipped rule of "
+    "the same name (an empty file switches it off), the others run in file-name order among them.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the rules in the order they run, and stop.")
 @click.option(
