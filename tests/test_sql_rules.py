@@ -119,3 +119,31 @@ def test_a_sql_rule_that_fails_names_its_file_and_leaves_the_build_as_it_was(
 
     assert re.search(message, result.output.splitlines()[0]), result.output
     assert set(open_store(seeds_build).quads_for_pattern(None, None, None, ox.NamedNode(CONCEPTS_GRAPH))) == layer
+
+
+def test_a_changed_sql_rule_reruns_only_the_corpus_pass(tmp_path: Path):
+    from test_facts import facts_rows, layer_lines
+
+    from kg.link import relink
+
+    out = tmp_path / "out"
+    build(None, BuildConfig(output=out))
+    facts, layer = facts_rows(out), layer_lines(open_store(out))
+    related = [line for line in layer if "core#related>" in line]
+    assert related
+    # Rule 80 in SPARQL instead of SQL: the facts are kept, and the layer is the same.
+    sparql = tmp_path / "sparql"
+    sparql.mkdir()
+    (sparql / "80-related.ru").write_text(shipped_rules_folder().joinpath("sparql/80-related.ru").read_text())
+    assert relink(out, rules_dir=sparql).facts_derived == 0
+    assert facts_rows(out) == facts and layer_lines(open_store(out)) == layer
+    # A changed SQL rule (one related concept each at most): the corpus pass only.
+    one = tmp_path / "one"
+    one.mkdir()
+    text = shipped_rules_folder().joinpath("80-related.sql").read_text()
+    assert text.count("$maxRelatedPerConcept") == 2
+    (one / "80-related.sql").write_text(text.replace("$maxRelatedPerConcept", "1"))
+    assert relink(out, rules_dir=one).facts_derived == 0
+    assert facts_rows(out) == facts
+    fewer = [line for line in layer_lines(open_store(out)) if "core#related>" in line]
+    assert fewer and set(fewer) < set(related)
