@@ -41,12 +41,6 @@ CREATE TABLE hierarchy AS
   UNION SELECT narrower, broader FROM broader
   UNION SELECT broader, narrower FROM broader;
 
--- The first 15 hex digits of a concept's MD5, and a pair's tie-breaker: the same digits of
--- the MD5 of both concepts' hashes, the smaller first.
-CREATE MACRO hash15(concept) AS substr(md5(concept), 1, 15);
-CREATE MACRO tie(one, other) AS
-  substr(md5(least(hash15(one), hash15(other)) || greatest(hash15(one), hash15(other))), 1, 15);
-
 -- Each area with the definitions and terms it lists.
 CREATE TABLE listed AS
   SELECT DISTINCT narrower.broader AS area, narrower.narrower AS member
@@ -66,29 +60,40 @@ CREATE TABLE groups AS
   SELECT area, member FROM lists
   WHERE area IN (SELECT area FROM listed GROUP BY area HAVING count(*) <= coalesce($maxMembersPerArea, count(*)));
 
+-- The first 15 hex digits of the MD5 of each concept that takes part, computed once each.
+CREATE TABLE hashes AS
+  SELECT concept, substr(md5(concept), 1, 15) AS hash
+  FROM (SELECT area AS concept FROM lists UNION SELECT member FROM groups);
+
+-- A pair's tie-breaker: the same digits of the MD5 of both concepts' hashes, the smaller first.
+CREATE MACRO tie(one_hash, other_hash) AS
+  substr(md5(least(one_hash, other_hash) || greatest(one_hash, other_hash)), 1, 15);
+
 -- Each area's closest areas: most members shared, then the smaller tie-breaker.
 CREATE TABLE closest_areas AS
-  SELECT one, other, shared FROM (
-    SELECT one, other, shared, row_number() OVER (PARTITION BY one ORDER BY shared DESC, tie(one, other)) AS rank
-    FROM (
-      SELECT mine.area AS one, theirs.area AS other, count(*) AS shared
-      FROM lists AS mine JOIN lists AS theirs ON theirs.member = mine.member AND theirs.area <> mine.area
-      GROUP BY mine.area, theirs.area
-    )
-  )
-  WHERE rank <= $maxRelatedPerConcept;
+  SELECT pairs.one, pairs.other, pairs.shared
+  FROM (
+    SELECT mine.area AS one, theirs.area AS other, count(*) AS shared
+    FROM lists AS mine JOIN lists AS theirs ON theirs.member = mine.member AND theirs.area <> mine.area
+    GROUP BY mine.area, theirs.area
+  ) AS pairs
+  JOIN hashes AS ones ON ones.concept = pairs.one
+  JOIN hashes AS others ON others.concept = pairs.other
+  QUALIFY row_number() OVER (PARTITION BY pairs.one ORDER BY pairs.shared DESC, tie(ones.hash, others.hash))
+    <= $maxRelatedPerConcept;
 
--- Each definition's or term's closest ones among those its grouping areas list.
+-- Each definition's or term's closest ones among those its grouping areas list, the same way.
 CREATE TABLE closest_members AS
-  SELECT one, other FROM (
-    SELECT one, other, row_number() OVER (PARTITION BY one ORDER BY shared DESC, tie(one, other)) AS rank
-    FROM (
-      SELECT mine.member AS one, theirs.member AS other, count(*) AS shared
-      FROM groups AS mine JOIN groups AS theirs ON theirs.area = mine.area AND theirs.member <> mine.member
-      GROUP BY mine.member, theirs.member
-    )
-  )
-  WHERE rank <= $maxRelatedPerConcept;
+  SELECT pairs.one, pairs.other
+  FROM (
+    SELECT mine.member AS one, theirs.member AS other, count(*) AS shared
+    FROM groups AS mine JOIN groups AS theirs ON theirs.area = mine.area AND theirs.member <> mine.member
+    GROUP BY mine.member, theirs.member
+  ) AS pairs
+  JOIN hashes AS ones ON ones.concept = pairs.one
+  JOIN hashes AS others ON others.concept = pairs.other
+  QUALIFY row_number() OVER (PARTITION BY pairs.one ORDER BY pairs.shared DESC, tie(ones.hash, others.hash))
+    <= $maxRelatedPerConcept;
 
 -- An overlap node per chosen pair of areas (one node when both ends chose it), named by
 -- the SHA-1 of the two IRIs in order, with the members both list.
