@@ -515,6 +515,7 @@ def derive_layer(
     when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
     from .layer import LayerReport, apply_layer, corpus_store, save_network
     from .link import run_rules
+    from .lookup import update_index
 
     timings = timings if timings is not None else {}
     layer = LayerReport()
@@ -535,6 +536,8 @@ def derive_layer(
             apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
         with _timed(timings, "concept network"):
             save_network(corpus, facts)
+        with _timed(timings, "look-up index"):
+            update_index(facts)
         del corpus
     release_memory()
     return layer

@@ -536,6 +536,18 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
         sys.stdout.buffer.write(printable(data.decode("utf-8", errors="replace")).encode() if terminal else data)
         sys.stdout.buffer.flush()
         return
+    from .lookup import indexed_search, is_shipped_search
+
+    indexed = indexed_search(output, chosen.text, terms) if is_shipped_search(chosen.origin) else None
+    if indexed is not None:  # the build's look-up index answered (see kg.lookup)
+        from .results import format_answer
+
+        data = format_answer(indexed, format_name, width=width)
+        if terminal or format_name in (None, "table"):  # as stream_query writes them
+            data = printable(data.decode("utf-8", errors="replace")).encode()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     try:  # the result goes out as it comes, escaped where a terminal would read it
         stream_query(
             store_dir(output),
