@@ -282,18 +282,23 @@ def export(output, format_name, graph, destination):
     from .export import export as run_export
     from .export import exporter
     from .folder import check_destination
+    from .publish import export_turtle
     from .store import open_store
     from .workers import default_jobs
 
     chosen = exporter(format_name)
     store = open_store(output)
     parallel = {"workdir": output, "jobs": default_jobs()}
+    # The merged Turtle comes from the pieces the build kept, as graph.ttl does (kg.publish).
+    pieces = chosen.name == "turtle" and graph is None
     if destination == "-":
-        run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
+        if not pieces or export_turtle(output, store, sys.stdout.buffer) is None:
+            run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()
         return
     path = check_destination(output, destination) if destination else output / chosen.filename
-    run_export(store, chosen.name, path, graph=graph, **parallel)
+    if not pieces or export_turtle(output, store, path) is None:
+        run_export(store, chosen.name, path, graph=graph, **parallel)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
 
