@@ -71,10 +71,25 @@ def _subject_hashes(subjects: Iterable[str]) -> bytes:
     ).tobytes()
 
 
+_canonical: ox.Store | None = None
+_GRAPH = ox.NamedNode("urn:kg:graph:piece")
+
+
 def page_piece(triples: Iterable[tuple]) -> tuple[bytes, bytes]:
     """A page's triples ((subject, predicate, object) terms) as a Turtle piece, sorted, each
-    once, and the hashes of its subjects."""
-    keyed = sorted({(str(s), str(p), str(o)): (s, p, o) for s, p, o in triples}.items())
+    once, and the hashes of its subjects.
+
+    The triples pass through an in-memory store first: Oxigraph keeps typed values in
+    canonical form ("...+00:00" dateTimes as "...Z"), and the piece must hold what the
+    build's store holds.
+    """
+    global _canonical
+    if _canonical is None:
+        _canonical = ox.Store()
+    _canonical.extend(ox.Quad(s, p, o, _GRAPH) for s, p, o in triples)
+    stored = [(quad.subject, quad.predicate, quad.object) for quad in _canonical]
+    _canonical.clear()
+    keyed = sorted({(str(s), str(p), str(o)): (s, p, o) for s, p, o in stored}.items())
     turtle = _body([ox.Triple(*terms) for _, terms in keyed])
     return turtle, _subject_hashes(key[0] for key, _ in keyed)
 
