@@ -30,6 +30,7 @@ _KIND = f"<{KG.kind}>".encode()
 _LABEL = f"<{SKOS.prefLabel}>".encode()
 _DEFINITION = f"<{SKOS.definition}>".encode()
 _KEPT = (_KIND, _LABEL, _DEFINITION)
+_KIND_IRI, _LABEL_IRI = str(KG.kind), str(SKOS.prefLabel)
 # search.rq's REPLACE(LCASE(...), "[\\s_-]+", " "): Oxigraph's \s is Unicode White_Space,
 # which Python's \s exceeds by four control characters; spelled out, the two agree.
 _SPACES = re.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000_-]+")
@@ -47,21 +48,49 @@ def normal(text: str) -> str:
     return _SPACES.sub(" ", text.lower())
 
 
-def _texts(triples: bytes) -> tuple[bytes, str | None, str | None, bool]:
-    """The kind, label and definition triples of one concept's layer N-Triples, its labels
-    and definitions as search.rq compares them (None: none), and whether it has a kind."""
-    kept = [line for line in triples.splitlines(keepends=True) if line.split(b" ", 2)[1] in _KEPT]
-    texts: dict[bytes, list[str]] = {_LABEL: [], _DEFINITION: []}
-    kinded = False
+def _kept_lines(quads: bytes) -> bytes:
+    """The lines of one subject's N-Triples that have a predicate search.rq reads (a line
+    whose literal happens to hold such a predicate comes too: the query ignores it)."""
+    found = []
+    for predicate in _KEPT:
+        token = b" " + predicate + b" "
+        at = quads.find(token)
+        while at >= 0:
+            start, end = quads.rfind(b"\n", 0, at) + 1, quads.find(b"\n", at) + 1
+            end = end or len(quads)  # the last line, without its newline
+            found.append(quads[start:end] if quads[end - 1 : end] == b"\n" else quads[start:end] + b"\n")
+            at = quads.find(token, end)
+    return b"".join(found)
+
+
+_BATCH = 5000
+
+
+def _rows(batch: list[tuple[str, bytes, bytes]], first: int) -> tuple[list[tuple], list[tuple]]:
+    """The lookup and lookup_text rows of a batch of layer rows (key, hash, N-Triples), with
+    rowids from `first`: each concept's kind, label and definition triples, and its labels
+    and definitions as search.rq compares them (a concept without a kind is no row of it)."""
+    kept = [_kept_lines(quads) for _, _, quads in batch]
+    texts: dict[str, tuple[list[str], list[str], list[bool]]] = {}
     for triple in ox.parse(b"".join(kept), format=ox.RdfFormat.N_TRIPLES):
-        predicate = f"<{triple.predicate.value}>".encode()
-        if predicate == _KIND:
-            kinded = True
+        labels, definitions, kinded = texts.setdefault(str(triple.subject), ([], [], []))
+        predicate = triple.predicate.value
+        if predicate == _KIND_IRI:
+            kinded.append(True)
         elif isinstance(triple.object, ox.Literal):
-            texts[predicate].append(normal(triple.object.value))
-    # A newline is never in a normalized text, so no match spans two values.
-    label, definition = ("\n".join(sorted(texts[p])) if texts[p] else None for p in (_LABEL, _DEFINITION))
-    return b"".join(kept), label, definition, kinded
+            (labels if predicate == _LABEL_IRI else definitions).append(normal(triple.object.value))
+    lookup, text = [], []
+    for rowid, ((key, digest, _), triples) in enumerate(zip(batch, kept, strict=True), first):
+        labels, definitions, kinded = texts.get(key[len(_KEY_PREFIX) :], ([], [], []))
+        if not kinded:
+            lookup.append((rowid, key, digest, b""))
+            continue
+        lookup.append((rowid, key, digest, triples))
+        # A newline is never in a normalized text, so no match spans two values.
+        label, definition = ("\n".join(sorted(values)) if values else None for values in (labels, definitions))
+        if label is not None or definition is not None:
+            text.append((rowid, label, definition))
+    return lookup, text
 
 
 def update_index(facts: FactStore) -> int:
@@ -85,14 +114,11 @@ def update_index(facts: FactStore) -> int:
         "WHERE layer.subject >= ? AND layer.subject < ? AND lookup.subject IS NULL",
         (_KEY_PREFIX, _KEY_PREFIX[:-1] + "!"),
     ).fetchall()
-    for subject, digest, quads in fresh:
-        triples, label, definition, kinded = _texts(quads)
-        if not kinded:  # search.rq's rows are concepts with a kind
-            triples, label, definition = b"", None, None
-        rowid = db.execute("INSERT INTO lookup VALUES (?, ?, ?)", (subject, digest, triples)).lastrowid
-        if label is not None or definition is not None:
-            row = (rowid, label, definition)
-            db.execute("INSERT INTO lookup_text (rowid, label, definition) VALUES (?, ?, ?)", row)
+    first = db.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM lookup").fetchone()[0]
+    for begin in range(0, len(fresh), _BATCH):
+        lookup, text = _rows(fresh[begin : begin + _BATCH], first + begin)
+        db.executemany("INSERT INTO lookup (rowid, subject, hash, triples) VALUES (?, ?, ?, ?)", lookup)
+        db.executemany("INSERT INTO lookup_text (rowid, label, definition) VALUES (?, ?, ?)", text)
     return len(fresh)
 
 
