@@ -541,9 +541,9 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
         sys.stdout.buffer.write(printable(data.decode("utf-8", errors="replace")).encode() if terminal else data)
         sys.stdout.buffer.flush()
         return
-    from .lookup import indexed_search, is_shipped_search
+    from .lookup import indexed_answer
 
-    indexed = indexed_search(output, chosen.text, terms) if is_shipped_search(chosen.origin) else None
+    indexed = indexed_answer(output, chosen.origin, chosen.text, terms)
     if indexed is not None:  # the build's look-up index answered (see kg.lookup)
         from .results import format_answer
 

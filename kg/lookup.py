@@ -29,8 +29,9 @@ _KEY_PREFIX = f"<{CONCEPTS_GRAPH}> "
 _KIND = f"<{KG.kind}>".encode()
 _LABEL = f"<{SKOS.prefLabel}>".encode()
 _DEFINITION = f"<{SKOS.definition}>".encode()
-_KEPT = (_KIND, _LABEL, _DEFINITION)
-_KIND_IRI, _LABEL_IRI = str(KG.kind), str(SKOS.prefLabel)
+_KEY = f"<{KG.key}>".encode()
+_KEPT = (_KIND, _LABEL, _DEFINITION, _KEY)
+_KIND_IRI, _LABEL_IRI, _DEFINITION_IRI, _KEY_IRI = str(KG.kind), str(SKOS.prefLabel), str(SKOS.definition), str(KG.key)
 # search.rq's REPLACE(LCASE(...), "[\\s_-]+", " "): Oxigraph's \s is Unicode White_Space,
 # which Python's \s exceeds by four control characters; spelled out, the two agree.
 _SPACES = re.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000_-]+")
@@ -40,6 +41,8 @@ _TRIGRAM = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lookup (subject TEXT PRIMARY KEY, hash BLOB NOT NULL, triples BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS lookup_text USING fts5(label, definition, tokenize='trigram case_sensitive 1');
+CREATE TABLE IF NOT EXISTS lookup_key (key TEXT NOT NULL, concept INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lookup_key_key ON lookup_key (key);
 """
 
 
@@ -66,18 +69,24 @@ def _kept_lines(quads: bytes) -> bytes:
 _BATCH = 5000
 
 
-def _rows(batch: list[tuple[str, bytes, bytes]], first: int) -> tuple[list[tuple], list[tuple]]:
+def _rows(batch: list[tuple[str, bytes, bytes]], first: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """The lookup and lookup_text rows of a batch of layer rows (key, hash, N-Triples), with
     rowids from `first`: each concept's kind, label and definition triples, and its labels
     and definitions as search.rq compares them (a concept without a kind is no row of it)."""
     kept = [_kept_lines(quads) for _, _, quads in batch]
     texts: dict[str, tuple[list[str], list[str], list[bool]]] = {}
+    keys = []
+    number = {key[len(_KEY_PREFIX) :]: rowid for rowid, (key, _, _) in enumerate(batch, first)}
     for triple in ox.parse(b"".join(kept), format=ox.RdfFormat.N_TRIPLES):
         labels, definitions, kinded = texts.setdefault(str(triple.subject), ([], [], []))
         predicate = triple.predicate.value
         if predicate == _KIND_IRI:
             kinded.append(True)
-        elif isinstance(triple.object, ox.Literal):
+        elif not isinstance(triple.object, ox.Literal):
+            continue
+        elif predicate == _KEY_IRI:  # definitions-of and facets-of find a concept by it
+            keys.append((triple.object.value, number[str(triple.subject)]))
+        elif predicate in (_LABEL_IRI, _DEFINITION_IRI):
             (labels if predicate == _LABEL_IRI else definitions).append(normal(triple.object.value))
     lookup, text = [], []
     for rowid, ((key, digest, _), triples) in enumerate(zip(batch, kept, strict=True), first):
@@ -90,7 +99,7 @@ def _rows(batch: list[tuple[str, bytes, bytes]], first: int) -> tuple[list[tuple
         label, definition = ("\n".join(sorted(values)) if values else None for values in (labels, definitions))
         if label is not None or definition is not None:
             text.append((rowid, label, definition))
-    return lookup, text
+    return lookup, text, keys
 
 
 def update_index(facts: FactStore) -> int:
@@ -109,6 +118,7 @@ def update_index(facts: FactStore) -> int:
     ]
     db.executemany("DELETE FROM lookup WHERE rowid = ?", ((rowid,) for rowid in stale))
     db.executemany("DELETE FROM lookup_text WHERE rowid = ?", ((rowid,) for rowid in stale))
+    db.executemany("DELETE FROM lookup_key WHERE concept = ?", ((rowid,) for rowid in stale))
     fresh = db.execute(
         "SELECT layer.subject, layer.hash, layer.quads FROM layer LEFT JOIN lookup ON lookup.subject = layer.subject "
         "WHERE layer.subject >= ? AND layer.subject < ? AND lookup.subject IS NULL",
@@ -116,9 +126,10 @@ def update_index(facts: FactStore) -> int:
     ).fetchall()
     first = db.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM lookup").fetchone()[0]
     for begin in range(0, len(fresh), _BATCH):
-        lookup, text = _rows(fresh[begin : begin + _BATCH], first + begin)
+        lookup, text, keys = _rows(fresh[begin : begin + _BATCH], first + begin)
         db.executemany("INSERT INTO lookup (rowid, subject, hash, triples) VALUES (?, ?, ?, ?)", lookup)
         db.executemany("INSERT INTO lookup_text (rowid, label, definition) VALUES (?, ?, ?)", text)
+        db.executemany("INSERT INTO lookup_key VALUES (?, ?)", keys)
     return len(fresh)
 
 
@@ -135,15 +146,40 @@ def _candidates(db: sqlite3.Connection, needle: str) -> list[bytes]:
     return [row[0] for row in db.execute(query, (needle,))]
 
 
-def indexed_search(output: Path | str, query_text: str, bindings: dict):
-    """search.rq's Answer from the look-up index of the build folder `output`, or None when
-    the index cannot answer (no index, or one not written with the store)."""
-    from .query import run_in_process
+def _around(db: sqlite3.Connection, area: ox.NamedNode | ox.Literal) -> list[bytes]:
+    """The concept-layer triples definitions-of and facets-of read about `area`: those of the
+    concepts whose kg:key is its text in lower case (or of the concept it names as an IRI),
+    and of every IRI those concepts link to."""
+    keyed = db.execute(
+        "SELECT lookup.subject FROM lookup_key JOIN lookup ON lookup.rowid = lookup_key.concept WHERE key = ?",
+        (area.value.lower(),),
+    )
+    chosen = [row[0] for row in keyed]
+    if isinstance(area, ox.NamedNode):
+        chosen.append(_KEY_PREFIX + str(area))
+    found = _layer_of(db, chosen)
+    linked = {
+        _KEY_PREFIX + str(triple.object)
+        for triple in ox.parse(b"".join(found), format=ox.RdfFormat.N_TRIPLES)
+        if isinstance(triple.object, ox.NamedNode)
+    }
+    return found + _layer_of(db, sorted(linked - set(chosen)))
+
+
+def _layer_of(db: sqlite3.Connection, keys: list[str]) -> list[bytes]:
+    found = []
+    for key in keys:
+        row = db.execute("SELECT quads FROM layer WHERE subject = ?", (key,)).fetchone()
+        if row is not None:
+            found.append(row[0])
+    return found
+
+
+def _from_index(output: Path | str, triples) -> ox.Store | None:
+    """A small store of the concept-layer triples `triples(db)` gives from the look-up index
+    of `output`, or None when it cannot (no index, or one not written with the store)."""
     from .store import open_store
 
-    text = bindings.get("text")
-    if not isinstance(text, ox.Literal):
-        return None
     facts = FactStore.reader(Path(output))
     if facts is None:
         return None
@@ -152,7 +188,7 @@ def indexed_search(output: Path | str, query_text: str, bindings: dict):
         if token is None or token != store_token(open_store(output)):
             return None
         try:
-            found = _candidates(facts.db, normal(text.value))
+            found = triples(facts.db)
         except sqlite3.Error:  # a facts store from before the index
             return None
     finally:
@@ -160,9 +196,33 @@ def indexed_search(output: Path | str, query_text: str, bindings: dict):
     small = ox.Store()
     if found:
         small.load(b"".join(found), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(CONCEPTS_GRAPH))
-    return run_in_process(small, query_text, bindings)
+    return small
 
 
-def is_shipped_search(origin: str) -> bool:
-    """Whether a library query is the search.rq kg ships (a user's own may differ)."""
-    return origin == "queries/search.rq"
+# The shipped queries the index answers, by origin, and what each reads (parameter, triples).
+_ANSWERED = {
+    "queries/search.rq": ("text", lambda db, term: _candidates(db, normal(term.value))),
+    "queries/definitions-of.rq": ("area", _around),
+    "queries/facets-of.rq": ("area", _around),
+}
+
+
+def indexed_answer(output: Path | str, origin: str, query_text: str, bindings: dict):
+    """The Answer of a shipped look-up query (search, definitions-of, facets-of) run on a
+    small store of what it reads, from the build's look-up index; None when the query is
+    not one of them (or a file of one's own) or the index cannot answer."""
+    from .query import run_in_process
+
+    if origin not in _ANSWERED:
+        return None
+    name, triples = _ANSWERED[origin]
+    term = bindings.get(name)
+    if not isinstance(term, ox.Literal | ox.NamedNode) or (name == "text" and not isinstance(term, ox.Literal)):
+        return None
+    small = _from_index(output, lambda db: triples(db, term))
+    return None if small is None else run_in_process(small, query_text, bindings)
+
+
+def indexed_search(output: Path | str, query_text: str, bindings: dict):
+    """search.rq's Answer from the look-up index (see indexed_answer)."""
+    return indexed_answer(output, "queries/search.rq", query_text, bindings)

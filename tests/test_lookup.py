@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kg import BuildConfig, build
 from kg.cli import main
-from kg.lookup import indexed_search
+from kg.lookup import indexed_answer, indexed_search
 from kg.query import find_query, run_in_process
 from kg.sources import example_corpus
 from kg.store import open_store
@@ -84,15 +84,54 @@ def test_after_an_update_the_search_reads_the_store(tmp_path):
     assert result.exit_code == 0 and "Channel, by hand" in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "bind", "shown"),
+    [
+        ("search", "text=channel", b"hannel"),
+        ("definitions-of", "area=peer to peer", b"Peer"),
+        ("facets-of", "area=State Channels", b"?"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["csv", "json", "table", "tsv"])
-def test_kg_query_search_prints_what_the_query_on_the_store_prints(example, tmp_path, fmt):
-    args = ["query", "-o", str(example), "search", "--bind", "text=channel", "-f", fmt]
+def test_kg_query_prints_what_the_query_on_the_store_prints(example, tmp_path, fmt, name, bind, shown):
+    args = ["query", "-o", str(example), name, "--bind", bind, "-f", fmt]
     from_index = CliRunner().invoke(main, args)
     assert from_index.exit_code == 0, from_index.output
     # The same query from a file of its own is not the shipped one: it runs on the store.
-    own = tmp_path / "search.rq"
-    own.write_text(find_query("search").text, "utf-8")
+    own = tmp_path / f"{name}.rq"
+    own.write_text(find_query(name).text, "utf-8")
     from_store = CliRunner().invoke(main, [*args[:3], str(own), *args[4:]])
     assert from_store.exit_code == 0, from_store.output
     assert from_index.stdout_bytes == from_store.stdout_bytes
-    assert b"hannel" in from_index.stdout_bytes
+    assert shown in from_index.stdout_bytes
+
+
+def areas_of(out: Path) -> list[ox.NamedNode | ox.Literal]:
+    """Every concept with facets or narrower concepts, by label (in upper case too) and by IRI,
+    and two that name nothing."""
+    rows = open_store(out).query(
+        "SELECT DISTINCT ?c ?label WHERE { GRAPH <urn:kg:graph:concepts> { "
+        "?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label "
+        "{ ?c <http://www.w3.org/2004/02/skos/core#narrower> ?n } UNION { ?c <urn:kg:vocab:facet> ?f } } }"
+    )
+    found = []
+    for row in rows:
+        found += [row["c"], ox.Literal(row["label"].value), ox.Literal(row["label"].value.upper())]
+    return [*found, ox.Literal("no such area"), ox.NamedNode("https://nowhere.example/")]
+
+
+@pytest.mark.parametrize("name", ["definitions-of", "facets-of"])
+@pytest.mark.parametrize("corpus", ["example", "seeds"])
+def test_the_index_gives_the_area_rows_of_the_store(name, corpus, example, seeds_dir, tmp_path):
+    out = example if corpus == "example" else built(seeds_dir, tmp_path / "out")
+    query = find_query(name)
+    store = open_store(out)
+    areas = areas_of(out)
+    found = 0
+    for area in areas:
+        indexed = indexed_answer(out, query.origin, query.text, {"area": area})
+        assert indexed is not None
+        rows = indexed.rows()
+        assert rows == run_in_process(store, query.text, {"area": area}).rows(), area
+        found += len(rows)
+    assert len(areas) > 3 and found > 3
