@@ -38,6 +38,7 @@ _SPACES = re.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u2
 # The shortest text the trigram index can look up; shorter ones scan the index's text.
 _TRIGRAM = 3
 
+_VERSION = "2"  # of the tables below: another is dropped and made again
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lookup (subject TEXT PRIMARY KEY, hash BLOB NOT NULL, triples BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS lookup_text USING fts5(label, definition, tokenize='trigram case_sensitive 1');
@@ -106,6 +107,10 @@ def update_index(facts: FactStore) -> int:
     """Bring the look-up index in `facts` to the concept layer `facts` holds: rewrite the
     concepts whose layer hash changed, drop those gone. Returns how many were rewritten."""
     db = facts.db
+    if facts.get("lookup version") != _VERSION:  # made by another kg: made again, whole
+        for table in ("lookup", "lookup_text", "lookup_key"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        facts.put("lookup version", _VERSION)
     for statement in _SCHEMA.split(";"):  # one by one: executescript would commit the build's transaction
         if statement.strip():
             db.execute(statement)
