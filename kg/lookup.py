@@ -151,10 +151,10 @@ def _candidates(db: sqlite3.Connection, needle: str) -> list[bytes]:
     return [row[0] for row in db.execute(query, (needle,))]
 
 
-def _around(db: sqlite3.Connection, area: ox.NamedNode | ox.Literal) -> list[bytes]:
+def _around(db: sqlite3.Connection, area: ox.NamedNode | ox.Literal, link: str) -> list[bytes]:
     """The concept-layer triples definitions-of and facets-of read about `area`: those of the
     concepts whose kg:key is its text in lower case (or of the concept it names as an IRI),
-    and of every IRI those concepts link to."""
+    and of every concept they `link` to (skos:narrower, kg:facet)."""
     keyed = db.execute(
         "SELECT lookup.subject FROM lookup_key JOIN lookup ON lookup.rowid = lookup_key.concept WHERE key = ?",
         (area.value.lower(),),
@@ -166,7 +166,7 @@ def _around(db: sqlite3.Connection, area: ox.NamedNode | ox.Literal) -> list[byt
     linked = {
         _KEY_PREFIX + str(triple.object)
         for triple in ox.parse(b"".join(found), format=ox.RdfFormat.N_TRIPLES)
-        if isinstance(triple.object, ox.NamedNode)
+        if triple.predicate.value == link and isinstance(triple.object, ox.NamedNode | ox.BlankNode)
     }
     return found + _layer_of(db, sorted(linked - set(chosen)))
 
@@ -207,8 +207,8 @@ def _from_index(output: Path | str, triples) -> ox.Store | None:
 # The shipped queries the index answers, by origin, and what each reads (parameter, triples).
 _ANSWERED = {
     "queries/search.rq": ("text", lambda db, term: _candidates(db, normal(term.value))),
-    "queries/definitions-of.rq": ("area", _around),
-    "queries/facets-of.rq": ("area", _around),
+    "queries/definitions-of.rq": ("area", lambda db, term: _around(db, term, str(SKOS.narrower))),
+    "queries/facets-of.rq": ("area", lambda db, term: _around(db, term, str(KG.facet))),
 }
 
 
