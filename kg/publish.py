@@ -73,25 +73,34 @@ def _subject_hashes(subjects: Iterable[str]) -> bytes:
 
 _canonical: ox.Store | None = None
 _GRAPH = ox.NamedNode("urn:kg:graph:piece")
+_PLAIN = {ox.NamedNode("http://www.w3.org/2001/XMLSchema#string"), None}
 
 
 def page_piece(triples: Iterable[tuple]) -> tuple[bytes, bytes]:
     """A page's triples ((subject, predicate, object) terms) as a Turtle piece, sorted, each
     once, and the hashes of its subjects.
 
-    The triples pass through an in-memory store first: Oxigraph keeps typed values in
-    canonical form ("...+00:00" dateTimes as "...Z"), and the piece must hold what the
-    build's store holds.
+    Triples with a typed value pass through an in-memory store first: Oxigraph keeps typed
+    values in canonical form ("...+00:00" dateTimes as "...Z"), and the piece must hold what
+    the build's store holds.
     """
     global _canonical
-    if _canonical is None:
-        _canonical = ox.Store()
-    _canonical.extend(ox.Quad(s, p, o, _GRAPH) for s, p, o in triples)
-    stored = [(quad.subject, quad.predicate, quad.object) for quad in _canonical]
-    _canonical.clear()
-    keyed = sorted({(str(s), str(p), str(o)): (s, p, o) for s, p, o in stored}.items())
+    plain, typed = [], []
+    for triple in triples:
+        value = triple[2]
+        (
+            typed if type(value) is ox.Literal and value.language is None and value.datatype not in _PLAIN else plain
+        ).append(triple)
+    if typed:
+        if _canonical is None:
+            _canonical = ox.Store()
+        _canonical.extend(ox.Quad(s, p, o, _GRAPH) for s, p, o in typed)
+        plain += [(quad.subject, quad.predicate, quad.object) for quad in _canonical]
+        _canonical.clear()
+    # Sorted as N-Triples lines (a space sorts before any character of a term's end).
+    keyed = sorted({f"{s} {p} {o}": (s, p, o) for s, p, o in plain}.items())
     turtle = _body([ox.Triple(*terms) for _, terms in keyed])
-    return turtle, _subject_hashes(key[0] for key, _ in keyed)
+    return turtle, _subject_hashes({str(terms[0]) for _, terms in keyed})
 
 
 def _prepare(db) -> None:
