@@ -29,7 +29,7 @@ from .export import export, exporter
 from .facts import PageRules, corpus_rules_of, page_facts, store_pages, stored_pages
 from .factstore import FactStore, store_token, write_store_token
 from .fastpath import fast_quads
-from .folder import claim
+from .folder import atomic_file, claim
 from .incremental import (
     Outputs,
     PreviousPage,
@@ -46,6 +46,7 @@ from .incremental import (
 from .iris import iri_terms_of, repair_iris
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
+from .publish import covers, page_piece, set_piece, update_pieces, write_turtle
 from .readers import STREAMED, Page, Skipped, SourceFile, compressed, digest, reader_for
 from .readers.files import open_regular, read_limited, stream_sha256
 from .reconcile import Rules, reconcile
@@ -89,6 +90,7 @@ class PageResult:
     graph: bytes  # the page's named graph, as N-Quads
     provenance: ProvenanceRecord | None  # None for a file that gave no page at all
     facts: bytes = b""  # what the page rules derived from it (see kg.facts), as N-Quads
+    turtle: tuple[bytes, bytes] | None = None  # its graph.ttl piece and subject hashes (see kg.publish)
 
 
 @dataclass
@@ -214,7 +216,7 @@ class PageConverter:
         graph = f"<{outcome.url}>"
         nquads = "".join([f"{s} {p} {o} {graph} .\n" for s, p, o in triples]).encode()
         facts = page_facts(outcome.url, triples, self.page_rules) if self.page_rules is not None else b""
-        return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts)
+        return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts, page_piece(triples))
 
     def convert_file(self, source: SourceFile) -> FileResult:
         """Every page of one file; what cannot be read becomes a failed outcome after the pages before it.
@@ -422,6 +424,8 @@ def _fill(
                 # under its own record, in that graph: the corpus store joins them as the
                 # store joins their triples.
                 facts.set_page(record.page, result.facts, provenance)
+                if result.turtle is not None:
+                    set_piece(facts, record.page, result.turtle)
                 report.facts_derived += 1
                 derived.add(record.page)
             report.triples += outcome.triples
@@ -494,6 +498,7 @@ def refresh_facts(
         announce(f"page facts: deriving those of {len(pages)} pages again from the store")
     for done, (url, graph, _provenance) in enumerate(stored_pages(store, pages), 1):
         facts.set_page(url, page_facts(url, graph, page_rules), _provenance)
+        set_piece(facts, url, page_piece(graph))
         if progress:
             progress(done, len(pages))
     return len(pages)
@@ -515,6 +520,7 @@ def derive_layer(
     when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
     from .layer import LayerReport, apply_layer, corpus_store, save_network
     from .link import run_rules
+    from .lookup import update_index
 
     timings = timings if timings is not None else {}
     layer = LayerReport()
@@ -535,6 +541,9 @@ def derive_layer(
             apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
         with _timed(timings, "concept network"):
             save_network(corpus, facts)
+        with _timed(timings, "look-up index, graph.ttl pieces"):
+            update_index(facts)
+            update_pieces(facts)
         del corpus
     release_memory()
     return layer
@@ -587,23 +596,34 @@ def count_nodes(store: ox.Store) -> int:
 
 
 def write_exports(
-    stage: StagingStore, rules: str, announce: Announce | None = None, jobs: int | None = None
+    stage: StagingStore,
+    rules: str,
+    announce: Announce | None = None,
+    jobs: int | None = None,
+    facts: FactStore | None = None,
 ) -> tuple[list[str], int]:
     """Write the build's exports into the staging folder and record them, with `rules` (what
     made the concept layer), for the next build to compare (see incremental.Outputs).
 
     Returns the files written and the node count, which the merged export finds as it goes
-    (else a count of its own).
+    (else a count of its own). Given `facts`, graph.ttl is their pieces put end to end
+    when they cover the store (see kg.publish), else read from the store.
     """
     written, nodes = {}, None
-    stage.reopen()  # the export starts without the memory the rules left in the store
+    from_pieces = facts is not None and covers(facts, stage.store)
+    if not from_pieces:
+        stage.reopen()  # the export starts without the memory the rules left in the store
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
         if announce:
             announce(f"writing {filename}")
-        subjects = export(
-            stage.store, name, stage.export_path(filename), workdir=stage.folder, jobs=jobs or default_jobs()
-        )
+        if name == "turtle" and from_pieces:
+            with atomic_file(stage.export_path(filename)) as stream:
+                subjects = write_turtle(facts, stream)
+        else:
+            subjects = export(
+                stage.store, name, stage.export_path(filename), workdir=stage.folder, jobs=jobs or default_jobs()
+            )
         nodes = subjects if subjects is not None else nodes
         written[filename] = file_sha256(stage.export_path(filename))
     nodes = count_nodes(stage.store) if nodes is None else nodes
@@ -722,7 +742,7 @@ def build(
                 report.layer = layer.counts()
                 write_store_token(stage.store, facts.seal())
                 with _timed(timings, "exports"):
-                    written, report.nodes = write_exports(stage, rules_sha, announce, jobs)
+                    written, report.nodes = write_exports(stage, rules_sha, announce, jobs, facts)
                 report.exports += [str(output / filename) for filename in written]
                 stage.commit()
                 facts.commit()

@@ -282,18 +282,23 @@ def export(output, format_name, graph, destination):
     from .export import export as run_export
     from .export import exporter
     from .folder import check_destination
+    from .publish import export_turtle
     from .store import open_store
     from .workers import default_jobs
 
     chosen = exporter(format_name)
     store = open_store(output)
     parallel = {"workdir": output, "jobs": default_jobs()}
+    # The merged Turtle comes from the pieces the build kept, as graph.ttl does (kg.publish).
+    pieces = chosen.name == "turtle" and graph is None
     if destination == "-":
-        run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
+        if not pieces or export_turtle(output, store, sys.stdout.buffer) is None:
+            run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()
         return
     path = check_destination(output, destination) if destination else output / chosen.filename
-    run_export(store, chosen.name, path, graph=graph, **parallel)
+    if not pieces or export_turtle(output, store, path) is None:
+        run_export(store, chosen.name, path, graph=graph, **parallel)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
 
@@ -534,6 +539,18 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
 
         data = format_answer(run_on_endpoint(endpoint, chosen.text, terms, timeout=timeout), format_name, width=width)
         sys.stdout.buffer.write(printable(data.decode("utf-8", errors="replace")).encode() if terminal else data)
+        sys.stdout.buffer.flush()
+        return
+    from .lookup import indexed_answer
+
+    indexed = indexed_answer(output, chosen.origin, chosen.text, terms)
+    if indexed is not None:  # the build's look-up index answered (see kg.lookup)
+        from .results import format_answer
+
+        data = format_answer(indexed, format_name, width=width)
+        if terminal or format_name in (None, "table"):  # as stream_query writes them
+            data = printable(data.decode("utf-8", errors="replace")).encode()
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     try:  # the result goes out as it comes, escaped where a terminal would read it

@@ -661,6 +661,7 @@ def relink(
     from .build import derive_layer, refresh_facts, write_exports
     from .facts import PageRules, corpus_rules_of, page_facts, store_pages, stored_pages
     from .factstore import FactStore, store_token, write_store_token
+    from .publish import page_piece, set_piece
     from .store import open_store, staging
 
     output = Path(output)
@@ -676,6 +677,7 @@ def relink(
                 derived = 0
                 for page, graph, record in stored_pages(stage.store, store_pages(stage.store)):
                     facts.set_page(page, page_facts(page, graph, page_rules), record)
+                    set_piece(facts, page, page_piece(graph))
                     derived += 1
                 clear_derived(stage.store)
             elif facts.get("page rules") != page_rules.digest:
@@ -696,7 +698,7 @@ def relink(
             layer.link.facts_derived = derived
             write_store_token(stage.store, facts.seal())
             # Recorded with these rules: rules other than the build's make the next build derive again.
-            write_exports(stage, rules_digest(rules), announce, jobs)
+            write_exports(stage, rules_digest(rules), announce, jobs, facts)
             stage.commit()
             facts.commit()
         except BaseException:

@@ -168,8 +168,35 @@ class ConceptTable:
         return len(self.nodes)
 
     def find(self, text: str) -> int:
-        """The index of the one concept `text` names (see `find_concept`)."""
+        """The index of the one concept `text` names (see `find_concept`).
+
+        An IRI, or a label (or prefix) only one concept has, is found without the
+        dictionaries `find_concept` builds; the other cases (qualified, ambiguous or
+        unknown names) go through it.
+        """
+        stripped = text.strip()
+        iri = stripped[1:-1] if stripped.startswith("<") and stripped.endswith(">") else stripped
+        at = bisect_left(self.nodes, iri)
+        if at < len(self.nodes) and self.nodes[at] == iri:
+            return at
+        wanted = _normal(text)
+        if not _QUALIFIED.fullmatch(wanted):
+            normals = self._normal_labels()
+            starting = [i for i, label in enumerate(normals) if label.startswith(wanted)]
+            for matches in ([i for i in starting if normals[i] == wanted], starting):
+                if len(matches) == 1:
+                    return matches[0]
+                if matches:
+                    break
         return _index_of(text, self.nodes, self.labels, self.kinds)
+
+    def _normal_labels(self) -> list[str]:
+        """`_normal` of every label, computed once a table (two finds share it)."""
+        cached = self.__dict__.get("_normals")
+        if cached is None:
+            cached = _normal_all(self.labels)
+            object.__setattr__(self, "_normals", cached)
+        return cached
 
     def describe(self, index: int) -> str:
         return f"{self.labels[index]} ({self.kinds[index]})"
@@ -233,15 +260,16 @@ class ConceptTable:
         """The indexes of the concepts on a shortest path between two, sorted: those avoiding
         navigation pages and those through them. `concept_paths` on the part they make finds
         the paths it finds on the whole network (every shortest path lies inside it)."""
-        from scipy.sparse.csgraph import shortest_path
-
         found = {source, target}
         allowed = np.array([kind != NAVIGATION_KIND for kind in self.kinds], dtype=bool)
         allowed[[source, target]] = True
-        for matrix in (self.adjacency(allowed), self.adjacency()):
-            distance = shortest_path(matrix, directed=False, unweighted=True, indices=[source, target])
-            if np.isfinite(length := distance[0, target]):
-                found.update(np.flatnonzero(distance[0] + distance[1] == length).tolist())
+        whole = self.adjacency()
+        for matrix in (_between(whole, allowed), whole):
+            from_source = _hops(matrix, source, until=target)
+            if (length := from_source[target]) >= 0:
+                from_target = _hops(matrix, target, limit=length)
+                on_path = (from_source >= 0) & (from_target >= 0) & (from_source + from_target == length)
+                found.update(np.flatnonzero(on_path).tolist())
         return np.array(sorted(found))
 
     def part(self, keep: Iterable[int]) -> ConceptTable:
@@ -539,6 +567,49 @@ def _index_of(text: str, nodes: list[str], labels: list[str], kinds: list[str]) 
     """The index in `nodes` (sorted) of the one concept `text` names (see `find_concept`)."""
     label_of = dict(zip(nodes, labels, strict=True))
     return bisect_left(nodes, _find(text, label_of, dict(zip(nodes, kinds, strict=True))))
+
+
+_QUALIFIED = re.compile(r"(.*\S)\s*\(([^()]+)\)")  # "Label (kind)", as _find reads it
+
+
+def _normal_all(labels: list[str]) -> list[str]:
+    """[_normal(label) for label in labels], by one casefold of all of them joined when no
+    label has whitespace that _normal would change (the usual case; else label by label).
+
+    The joined labels have only single spaces inside labels and single newlines between
+    them exactly when splitting at any whitespace gives as many words as those separators
+    make (a tab, a double space, an empty label or a newline inside one changes the count).
+    """
+    joined = "\n".join(labels)
+    simple = joined.count(" ") + joined.count("\n") + 1
+    if labels and joined.count("\n") == len(labels) - 1 and len(joined.split()) == simple:
+        return joined.casefold().split("\n")
+    return [_normal(label) for label in labels]
+
+
+def _hops(matrix: sparse.csr_array, start: int, *, until: int | None = None, limit: int | None = None) -> np.ndarray:
+    """Each node's number of hops from `start` in `matrix` (-1: not reached), breadth first,
+    level by level: up to the level that reaches `until`, or `limit` levels. Only the levels
+    a path needs are visited, where a whole-network search would visit them all."""
+    hops = np.full(matrix.shape[0], -1, dtype=np.int64)
+    hops[start] = 0
+    frontier, level = np.array([start]), 0
+    while len(frontier) and (until is None or hops[until] < 0) and (limit is None or level < limit):
+        level += 1
+        reached = np.unique(matrix[frontier].indices)
+        frontier = reached[hops[reached] < 0]
+        hops[frontier] = level
+    return hops
+
+
+def _between(matrix: sparse.csr_array, allowed: np.ndarray) -> sparse.csr_array:
+    """`matrix` without the entries of rows or columns that are not `allowed`."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    kept = allowed[rows] & allowed[matrix.indices]
+    # eliminate_zeros works in place: the copies keep `matrix` whole
+    masked = sparse.csr_array((matrix.data * kept, matrix.indices.copy(), matrix.indptr.copy()), shape=matrix.shape)
+    masked.eliminate_zeros()
+    return masked
 
 
 def _site(node: str) -> str:

@@ -201,7 +201,7 @@ def spark_build(
                 write_store_token(stage.store, facts.seal())
                 if store:
                     shutil.rmtree(parts)
-                    written, report.nodes = write_exports(stage, rules_digest(rules), announce, jobs)
+                    written, report.nodes = write_exports(stage, rules_digest(rules), announce, jobs, facts)
                     report.exports += [str(output / filename) for filename in written]
                     stage.commit()
                     facts.commit()
