@@ -218,7 +218,8 @@ def view_overview(args) -> int:
                 if fitting:
                     cluster = max(fitting)
                     _open_enclosing(tab, cluster[2])
-                    opens.append((tab.evaluate(OPEN, cluster[2]) / 1000, cluster[0], cluster[1], _depth(sizes, cluster)))
+                    took = tab.evaluate(OPEN, cluster[2]) / 1000
+                    opens.append((took, cluster[0], cluster[1], _depth(sizes, cluster)))
                     tab.evaluate("() => kg.closeAll()")
                 leaf = max(s for s in sizes if s[1] == 0)
                 _open_enclosing(tab, leaf[2])

@@ -124,9 +124,9 @@ def save_analysis(facts, table: ConceptTable, store) -> None:
     central = [table.nodes[i] for i in analysis.by_rank[:DETAILS_LIMIT].tolist()]
     details = dict(zip(central, concept_details(store, central), strict=True))
     tree = analysis.tree
-    clusters = np.array(
-        [(c.start, c.end, c.parent, c.depth, c.bundle) for c in tree.clusters], dtype="<i4"
-    ).reshape(-1, 5)
+    clusters = np.array([(c.start, c.end, c.parent, c.depth, c.bundle) for c in tree.clusters], dtype="<i4").reshape(
+        -1, 5
+    )
     meta = {
         "version": VERSION,
         "digest": digest,
@@ -187,7 +187,7 @@ def _read(facts, table: ConceptTable, *, digest: str | None = None) -> NetworkAn
         meta = json.loads(raw)
     except ValueError:
         return None
-    if meta.get("version") != VERSION or meta.get("concepts") != len(table) or meta.get("relations") != len(table.heads):
+    if (meta.get("version"), meta.get("concepts"), meta.get("relations")) != (VERSION, len(table), len(table.heads)):
         return None
     if digest is not None and meta.get("digest") != digest:
         return None
