@@ -624,8 +624,12 @@
       row.style.paddingLeft = (ancestors(c).length - 1) * 12 + "px";  // nested clusters indented
       swatch.style.background = hueOf(c);
       row.appendChild(swatch);
-      var name = clusters[c].bundle ? clusters[c].label.split("\n")[0] : clusters[c].names[0];
-      row.appendChild(element("span", "kg-open-name", name + " \u00b7 " + number(size(c))));
+      // Two names: a sub-cluster often shares its most central concept with the cluster it is in.
+      var name = clusters[c].bundle ? clusters[c].label.split("\n")[0] : clusters[c].names.slice(0, 2).join(", ");
+      var named = element("span", "kg-open-name", name);
+      named.title = clusters[c].label.replace("\n", " \u00b7 ");
+      row.appendChild(named);
+      row.appendChild(element("span", "kg-count", number(size(c))));
       button.type = "button";
       button.setAttribute("aria-label", "Close " + clusters[c].names[0]);
       button.addEventListener("click", function () { closeCluster(c); });
