@@ -119,6 +119,9 @@ def save_analysis(facts, table: ConceptTable, store) -> None:
     or label), only the texts are read again."""
     if str(facts.path) == ":memory:":  # kg.link.derive: nothing outlives the call
         return
+    if not len(table):  # no concepts: view and stats say so before they would read any of it
+        facts.put(_META, None)
+        return
     digest = network_digest(table)
     analysis = _read(facts, table, digest=digest) or NetworkAnalysis(table)
     central = [table.nodes[i] for i in analysis.by_rank[:DETAILS_LIMIT].tolist()]
