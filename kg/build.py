@@ -518,6 +518,7 @@ def derive_layer(
 ):
     """The corpus pass over `facts`, and the concept layer it makes into `store` (all of it
     when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
+    from .analysis import save_analysis
     from .layer import LayerReport, apply_layer, corpus_store, save_network
     from .link import run_rules
     from .lookup import update_index
@@ -540,7 +541,11 @@ def derive_layer(
                 announce("concept layer: " + ("loading it" if full else "applying what changed"))
             apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
         with _timed(timings, "concept network"):
-            save_network(corpus, facts)
+            network = save_network(corpus, facts)
+        with _timed(timings, "network: ranks, communities, texts"):
+            if announce:
+                announce("concept network: ranks, communities and the overview's clusters")
+            save_analysis(facts, network, corpus)
         with _timed(timings, "look-up index, graph.ttl pieces"):
             update_index(facts)
             update_pieces(facts)

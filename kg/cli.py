@@ -414,7 +414,7 @@ def stats(output, top, endpoint):
     `kg view`); a bridge is a
     relation between two communities.
     """
-    from .network import load_concepts, summarize
+    from .network import summarize
 
     if endpoint:
         from .errors import EmptyNetwork
@@ -424,9 +424,12 @@ def stats(output, top, endpoint):
         table = read_concepts(EndpointStore(endpoint))
         if not len(table):
             raise EmptyNetwork(f"the server at {endpoint} holds no concept layer (push a build to it with kg push)")
+        analysis = None
     else:
-        table = load_concepts(output)
-    click.echo(printable(summarize(table, top=top).report()))
+        from .analysis import load_analysed
+
+        table, analysis = load_analysed(output)
+    click.echo(printable(summarize(table, top=top, analysis=analysis).report()))
 
 
 def _result_formats() -> list[str]:
