@@ -207,15 +207,13 @@ def spark_build(
     from .folder import claim
     from .incremental import fingerprint, write_fingerprint
     from .link import load_rules, rules_digest
-    from .sources import find_sources
+    from .sources import Corpus, find_sources
 
     config = config or BuildConfig()
     started = time.perf_counter()
     urls = [source for source in sources or [] if is_url(source)]
     paths = [source for source in sources or [] if not is_url(source)]
-    corpus = find_sources(paths if paths or not urls else [])  # no sources at all: the example corpus
-    if urls and not paths:
-        corpus.problems.clear()
+    corpus = find_sources(paths or None) if paths or not urls else Corpus()  # none at all: the example
     output = claim(config.output)  # before reading or writing anything there
     rules = load_rules()
     page_rules = PageRules.from_rules(rules)
@@ -223,6 +221,7 @@ def spark_build(
     report = BuildReport()
     try:
         units = _units(session, corpus, config, urls, warc_run_bytes)
+        figures["units"] = len(units)
         report = BuildReport(
             source_errors=list(corpus.problems), source_warnings=list(corpus.notes), skipped_files=list(corpus.ignored)
         )
@@ -392,6 +391,12 @@ def _run(session, units: list, config: BuildConfig, page_rules, parts: Path, ann
         last = [line for line in str(exc).splitlines() if line.strip()][-1:]
         raise BuildError(f"a Spark task converting pages failed; nothing was committed ({' '.join(last)})") from None
     figures["nquads_bytes"] = written.value
+    # A file whose input pattern also matched another corpus file (see hadoop_glob_escape)
+    # came twice: keep one result a unit (its graph twice in the parts is one set of quads).
+    once: dict[int, tuple] = {}
+    for item in found:
+        once.setdefault(item[0], item)
+    found = list(once.values())
     missing = set(range(len(units))) - {order for order, _, _ in found}
     if missing:  # Hadoop's input format passes over names starting with _ or .; say so, never drop silently
         names = ", ".join(units[order].source.name for order in sorted(missing)[:5])
@@ -416,7 +421,7 @@ def _read_remote(context, units: list, remote: dict):
         order = lookup.value[item[0]]
         return order, by_order.value[order], item[1]
 
-    return files.map(tag)
+    return files.filter(lambda item: item[0] in lookup.value).map(tag)
 
 
 def _shuffle_bytes(context) -> int:

@@ -24,8 +24,10 @@ WARC_RUN_BYTES = 64 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 # A URL Spark reads: a scheme of two letters or more (so that C:\ stays a path) and ://, or file:.
 _URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]+://|file:)")
-# Characters Hadoop's input paths read as glob syntax or as a separator between paths.
-_HADOOP_SPECIAL = re.compile(r"([\\{}\[\]*?,])")
+# Characters Hadoop's input paths read as glob syntax; braces and commas, which its list of
+# paths splits on without regard to escapes, are matched by `?` (and extra matches dropped).
+_GLOB_SPECIAL = re.compile(r"([\\\[\]*?])")
+_SPLIT_SPECIAL = re.compile(r"[{},]")
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,9 @@ def units_of(files: list[SourceFile], indexed: dict[int, tuple[str, list[int]]])
 
 
 def hadoop_glob_escape(location: str) -> str:
-    """A Hadoop path as binaryFiles takes it literally: its glob characters and commas escaped."""
-    return _HADOOP_SPECIAL.sub(r"\\\1", location)
+    """A Hadoop input path that matches `location` (and, where it has braces or commas, maybe
+    a few other files, which the caller drops)."""
+    return _SPLIT_SPECIAL.sub("?", _GLOB_SPECIAL.sub(r"\\\1", location))
 
 
 def list_urls(session, sources: list[str], corpus: Corpus) -> list[Unit]:
