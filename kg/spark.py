@@ -22,6 +22,7 @@ import pickle
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,7 +30,17 @@ import pyoxigraph as ox
 from .config import BuildConfig
 from .errors import BuildError
 from .report import BuildReport
-from .spark_inputs import WARC_RUN_BYTES, Unit, hadoop_glob_escape, is_url, is_warc, list_urls, units_of, warc_runs
+from .spark_inputs import (
+    WARC_RUN_BYTES,
+    Unit,
+    hadoop_glob_escape,
+    is_url,
+    is_warc,
+    list_urls,
+    units_of,
+    warc_runs,
+    warc_runs_in,
+)
 from .store import bulk_load_stream, release_memory, staging
 
 DEFAULT_MASTER = "local[*]"
@@ -41,6 +52,8 @@ FILES_PER_PARTITION = 500
 # gzip level of the part files: level 1 writes several times faster than the default 6 and
 # the parts are read once.
 PART_COMPRESSION = 1
+# A result's key is its unit's place in the corpus times this, plus its run of WARC records.
+RUN_SLOTS = 1 << 20
 # Page facts a task holds before writing them to its Parquet file as a row group.
 FACTS_ROW_GROUP = 2_000
 
@@ -237,7 +250,11 @@ def spark_build(
                 parts = stage.folder / PARTS_DIR
                 parts.mkdir()
                 clock = time.perf_counter()
-                found, converted = _run(session, units, config, page_rules, parts, announce, figures, not store)
+                found, converted = _run(
+                    session, units, config, page_rules, parts, announce, figures, not store, warc_run_bytes
+                )
+                if "remote_warc_runs" in figures:
+                    figures["remote_warc_runs"] = figures["remote_warc_runs"].value
                 figures["convert_seconds"] = time.perf_counter() - clock
                 figures["collected_bytes"] = len(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
                 figures["facts_parquet_bytes"] = sum(path.stat().st_size for path in parts.glob("facts-*.parquet"))
@@ -360,20 +377,31 @@ def _count_nodes(session, converted, store: ox.Store) -> int:
     return everything.distinct().count()
 
 
-def _run(session, units: list, config: BuildConfig, page_rules, parts: Path, announce, figures: dict, subjects: bool):
-    """The map: every unit converted in Spark tasks; returns the collected (order, task,
-    FileResult) items and the RDD (persisted) that also holds the subject hashes."""
+def _run(
+    session,
+    units: list,
+    config: BuildConfig,
+    page_rules,
+    parts: Path,
+    announce,
+    figures: dict,
+    subjects: bool,
+    run_bytes: int,
+):
+    """The map: every unit converted in Spark tasks; returns the collected (key, task,
+    FileResult) items, key = unit * RUN_SLOTS + run, and the RDD (persisted when it also holds
+    the subject hashes)."""
     if not units:
         return [], None
     context = session.sparkContext
-    local = [(order, unit, None) for order, unit in enumerate(units) if unit.location is None]
-    remote = {unit.location: (order, unit) for order, unit in enumerate(units) if unit.location is not None}
+    local = [(order * RUN_SLOTS, unit, None) for order, unit in enumerate(units) if unit.location is None]
+    remote = [(order, unit) for order, unit in enumerate(units) if unit.location is not None]
     pieces = []
     if local:
         count = _partitions(len(local), context.defaultParallelism)
         pieces.append(context.parallelize(local, count))
     if remote:
-        pieces.append(_read_remote(context, [unit for unit in units if unit.location is not None], remote))
+        pieces.append(_read_remote(context, remote, config, run_bytes, figures))
     tasks = pieces[0] if len(pieces) == 1 else context.union(pieces)
     figures["tasks"] = tasks.getNumPartitions()
     if announce:
@@ -397,31 +425,70 @@ def _run(session, units: list, config: BuildConfig, page_rules, parts: Path, ann
     for item in found:
         once.setdefault(item[0], item)
     found = list(once.values())
-    missing = set(range(len(units))) - {order for order, _, _ in found}
+    missing = set(range(len(units))) - {key // RUN_SLOTS for key, _, _ in found}
     if missing:  # Hadoop's input format passes over names starting with _ or .; say so, never drop silently
         names = ", ".join(units[order].source.name for order in sorted(missing)[:5])
         raise BuildError(f"Spark read no bytes of {len(missing)} source files ({names}); nothing was committed")
     return found, converted if subjects else None
 
 
-def _read_remote(context, units: list, remote: dict):
+def _read_remote(context, remote: list, config: BuildConfig, run_bytes: int, figures: dict):
     """The URL sources' bytes through Spark's Hadoop file systems (binaryFiles), each tagged
-    with its unit; one binaryFiles input per FILES_PER_PARTITION files, so a task's files
-    lie close together in corpus order."""
-    lookup = context.broadcast({location: order for location, (order, _) in remote.items()})
-    by_order = context.broadcast({order: unit for order, unit in remote.values()})
+    with its key and unit; one binaryFiles input per FILES_PER_PARTITION files, so a task's
+    files lie close together in corpus order. A WARC file over `run_bytes` is cut into runs
+    of records where it is read, and the runs are spread over tasks by a sort on their keys
+    (a shuffle of the archives' bytes)."""
+    lookup = context.broadcast({unit.location: order for order, unit in remote})
+    by_order = context.broadcast(dict(remote))
     inputs = []
-    for start in range(0, len(units), FILES_PER_PARTITION):
-        group = units[start : start + FILES_PER_PARTITION]
-        paths = ",".join(hadoop_glob_escape(unit.location) for unit in group)
+    for start in range(0, len(remote), FILES_PER_PARTITION):
+        group = remote[start : start + FILES_PER_PARTITION]
+        paths = ",".join(hadoop_glob_escape(unit.location) for _, unit in group)
         inputs.append(context.binaryFiles(paths, minPartitions=1))
     files = inputs[0] if len(inputs) == 1 else context.union(inputs)
+    # Large archives, with how many runs each can have at most.
+    big = {
+        order: unit.size // run_bytes + 1 for order, unit in remote if is_warc(unit.source) and unit.size > run_bytes
+    }
+    runs = context.accumulator(0)
 
-    def tag(item):
+    def cut(item):
         order = lookup.value[item[0]]
-        return order, by_order.value[order], item[1]
+        unit, data = by_order.value[order], item[1]
+        found = warc_runs_in(data, config, run_bytes) if is_warc(unit.source) and len(data) > run_bytes else None
+        if found is None:
+            yield order * RUN_SLOTS, unit, data
+            return
+        sha, starts = found
+        runs.add(len(starts))
+        for index, (begin, end) in enumerate(zip(starts, [*starts[1:], len(data)], strict=True)):
+            yield order * RUN_SLOTS + index, replace(unit, start=begin, end=end, sha256=sha), data[begin:end]
 
-    return files.filter(lambda item: item[0] in lookup.value).map(tag)
+    tagged = files.filter(lambda item: item[0] in lookup.value).flatMap(cut)
+    figures["remote_warc_runs"] = runs
+    if not big:
+        return tagged
+    # Each large archive gets a task per run it can have (its size over the run size), the
+    # other files FILES_PER_PARTITION to a task, in corpus order: every task holds a stretch
+    # of corpus order, as the driver reads the facts back.
+    first: dict[int, int] = {}
+    tasks, small = 0, 0
+    for order, _ in remote:
+        if order in big:
+            first[order], tasks, small = tasks, tasks + big[order], 0
+            continue
+        if small == 0:
+            tasks += 1
+        first[order] = tasks - 1
+        small = (small + 1) % FILES_PER_PARTITION
+    place = context.broadcast((first, big))
+
+    def task_of(key: int) -> int:
+        starts, slots = place.value
+        order, index = divmod(key, RUN_SLOTS)
+        return starts[order] + min(index, slots.get(order, 1) - 1)
+
+    return tagged.map(lambda item: (item[0], item)).partitionBy(tasks, task_of).values()
 
 
 def _shuffle_bytes(context) -> int:

@@ -10,9 +10,11 @@ task instead, so its pages and messages are exactly the local reader's.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .config import BuildConfig
 from .readers import READERS, SourceFile, registered_suffix, skipped_kind, supported
@@ -39,6 +41,7 @@ class Unit:
     start: int = 0
     end: int | None = None
     sha256: str = ""  # the whole archive's, for a run
+    size: int = 0  # the file's bytes, as listed (URL sources)
 
     def read_run(self) -> bytes | None:
         """The run's bytes (a local WARC file's records), or None for a whole file."""
@@ -62,43 +65,57 @@ def is_warc(source: SourceFile) -> bool:
 def warc_runs(source: SourceFile, config: BuildConfig, run_bytes: int = WARC_RUN_BYTES) -> tuple[str, list[int]] | None:
     """(the archive's sha256, where each run of records starts) when it is worth cutting and
     every record reads cleanly; None to read it whole, as the local build does."""
-    from fastwarc.warc import ArchiveIterator
-
-    from .readers.files import open_regular, stream_sha256
-    from .readers.warc import _check_gzip_ends
+    from .readers.files import open_regular
 
     try:
         with open_regular(source.path) as stream:
-            size = stream.seek(0, 2)
-            if size <= run_bytes:
-                return None
-            stream.seek(0)
-            sha = stream_sha256(stream)
-            stream.seek(0)
-            starts: list[int] = []
-            for record in ArchiveIterator(stream, parse_http=False):
-                length = record.content_length
-                if record.headers.get("Content-Length") is None or length > config.max_page_bytes:
-                    return None  # cut, or one record the local reader streams past: read whole
-                if record.reader.consume() < length:
-                    return None
-                starts.append(record.stream_pos)
-            if not starts:
-                return None
-            _check_gzip_ends(stream, starts[-1])
-            # Each record must start where a reader can: a gzip member of its own, or plain WARC.
-            stream.seek(0)
-            magic = GZIP_MAGIC if stream.read(2) == GZIP_MAGIC else b"WARC/"
-            runs, last = [], -run_bytes
-            for start in starts:
-                stream.seek(start)
-                if stream.read(len(magic)) != magic:
-                    return None
-                if start - last >= run_bytes:
-                    runs.append(start)
-                    last = start
+            return _runs(stream, config, run_bytes)
     except Exception:  # noqa: BLE001 (whatever is wrong with the archive, the local reader says it)
         return None
+
+
+def warc_runs_in(data: bytes, config: BuildConfig, run_bytes: int = WARC_RUN_BYTES) -> tuple[str, list[int]] | None:
+    """warc_runs for an archive's bytes (read by Spark from a URL)."""
+    try:
+        return _runs(io.BytesIO(data), config, run_bytes)
+    except Exception:  # noqa: BLE001 (as in warc_runs)
+        return None
+
+
+def _runs(stream: BinaryIO, config: BuildConfig, run_bytes: int) -> tuple[str, list[int]] | None:
+    from fastwarc.warc import ArchiveIterator
+
+    from .readers.files import stream_sha256
+    from .readers.warc import _check_gzip_ends
+
+    size = stream.seek(0, 2)
+    if size <= run_bytes:
+        return None
+    stream.seek(0)
+    sha = stream_sha256(stream)
+    stream.seek(0)
+    starts: list[int] = []
+    for record in ArchiveIterator(stream, parse_http=False):
+        length = record.content_length
+        if record.headers.get("Content-Length") is None or length > config.max_page_bytes:
+            return None  # cut, or one record the local reader streams past: read whole
+        if record.reader.consume() < length:
+            return None
+        starts.append(record.stream_pos)
+    if not starts:
+        return None
+    _check_gzip_ends(stream, starts[-1])
+    # Each record must start where a reader can: a gzip member of its own, or plain WARC.
+    stream.seek(0)
+    magic = GZIP_MAGIC if stream.read(2) == GZIP_MAGIC else b"WARC/"
+    runs, last = [], -run_bytes
+    for start in starts:
+        stream.seek(start)
+        if stream.read(len(magic)) != magic:
+            return None
+        if start - last >= run_bytes:
+            runs.append(start)
+            last = start
     return (sha, runs) if len(runs) > 1 else None
 
 
@@ -149,7 +166,8 @@ def list_urls(session, sources: list[str], corpus: Corpus) -> list[Unit]:
                 listing = fs.listFiles(root, True)
                 files = []
                 while listing.hasNext():
-                    files.append(listing.next().getPath().toString())
+                    status = listing.next()
+                    files.append((status.getPath().toString(), status.getLen()))
                 inside = _in_folder(root.toString(), sorted(files), corpus)
                 if not inside:
                     known = ", ".join(sorted(READERS))
@@ -157,30 +175,30 @@ def list_urls(session, sources: list[str], corpus: Corpus) -> list[Unit]:
                 found += inside
             else:
                 location = status.getPath().toString()
-                found.append(_unit(location, location.rsplit("/", 1)[0]))
+                found.append(_unit(location, location.rsplit("/", 1)[0], status.getLen()))
         units += found
     return units
 
 
-def _in_folder(root: str, locations: list[str], corpus: Corpus) -> list[Unit]:
+def _in_folder(root: str, locations: list[tuple[str, int]], corpus: Corpus) -> list[Unit]:
     units = []
-    for location in locations:
+    for location, size in locations:
         relative = PurePosixPath(location[len(root) :].lstrip("/"))
         if any(part.startswith(".") for part in relative.parts):
             continue
         if supported(Path(relative.name)):
-            units.append(_unit(location, root))
+            units.append(_unit(location, root, size))
         else:
             corpus.ignored.append((relative.as_posix(), skipped_kind(Path(relative.name))))
     return units
 
 
-def _unit(location: str, root: str) -> Unit:
+def _unit(location: str, root: str, size: int) -> Unit:
     """A file Spark reads from `location`, named relative to `root`; a file: URL keeps the local
     file's IRI (a build of the same files by path gives the same graph)."""
     local = location.startswith("file:")
     source = SourceFile(_path_of(location), _path_of(root), url=None if local else location)
-    return Unit(source, location=location)
+    return Unit(source, location=location, size=size)
 
 
 def _path_of(location: str) -> Path:

@@ -128,3 +128,19 @@ def test_warc_files_cut_into_runs_give_the_local_pages(spark, tmp_path: Path):
     assert local.skipped == theirs.skipped and theirs.skipped["request"] > 100
     errors = [message for level, message in theirs.messages() if level == "error"]
     assert any(message.startswith("c-cut.warc.gz") and "truncated WARC" in message for message in errors), errors
+
+
+def test_a_warc_file_as_a_file_url_is_cut_where_it_is_read(spark, tmp_path: Path):
+    corpus = tmp_path / "crawls"
+    corpus.mkdir()
+    _write_crawl(corpus / "a.warc.gz", 60, compress=True)
+    _write_crawl(corpus / "b.warc", 40, compress=False)
+    local = build([str(corpus)], BuildConfig(output=tmp_path / "local"))
+    figures: dict = {}
+    url = corpus.as_uri()
+    theirs = spark_build([url], BuildConfig(output=tmp_path / "spark"), figures=figures, warc_run_bytes=8_000)
+    _same(tmp_path, local, theirs)
+    sizes = sum(path.stat().st_size for path in corpus.iterdir())
+    assert figures["units"] == 2 and figures["remote_warc_runs"] > sizes // 16_000
+    assert figures["tasks"] >= figures["remote_warc_runs"] and local.built > 80
+
