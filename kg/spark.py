@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import os
 import pickle
 import shutil
@@ -188,12 +187,12 @@ def _write_layer(store: ox.Store, path: Path) -> None:
     from .incremental import BUILD_NODE
     from .namespaces import CONCEPTS_GRAPH, PROVENANCE_GRAPH, STATISTICS_GRAPH
 
-    buffer = io.BytesIO()
-    for graph in (PROVENANCE_GRAPH, CONCEPTS_GRAPH, STATISTICS_GRAPH):
-        for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            if quad.subject != BUILD_NODE:  # the build folder's own records, not the graph's
-                buffer.write(f"{quad} .\n".encode())
-    path.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=PART_COMPRESSION))
+    # Streamed: at 100,000 pages the layer is millions of quads, a buffer of gigabytes.
+    with gzip.open(path, "wb", compresslevel=PART_COMPRESSION) as out:
+        for graph in (PROVENANCE_GRAPH, CONCEPTS_GRAPH, STATISTICS_GRAPH):
+            for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+                if quad.subject != BUILD_NODE:  # the build folder's own records, not the graph's
+                    out.write(f"{quad} .\n".encode())
 
 
 def spark_build(
