@@ -143,4 +143,3 @@ def test_a_warc_file_as_a_file_url_is_cut_where_it_is_read(spark, tmp_path: Path
     sizes = sum(path.stat().st_size for path in corpus.iterdir())
     assert figures["units"] == 2 and figures["remote_warc_runs"] > sizes // 16_000
     assert figures["tasks"] >= figures["remote_warc_runs"] and local.built > 80
-
