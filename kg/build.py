@@ -48,7 +48,7 @@ from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
 from .publish import covers, page_piece, set_piece, update_pieces, write_turtle
 from .readers import STREAMED, Page, Skipped, SourceFile, compressed, digest, reader_for
-from .readers.files import open_regular, read_limited, stream_sha256
+from .readers.files import limit_bytes, open_regular, read_limited, stream_sha256
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
@@ -158,7 +158,7 @@ class PageConverter:
                 outcome.warnings.append(f"page URL {page.url!r} is not a valid IRI; {note}")
             return value
         outcome.warnings.append(f"page URL {page.url!r} is not a valid IRI; using the file's IRI")
-        return page.source.path.resolve().as_uri()
+        return page.source.iri()
 
     def triples(self, page: Page) -> tuple[PageOutcome, list]:
         """Convert one page; every problem becomes a message on its outcome, never an exception."""
@@ -218,11 +218,13 @@ class PageConverter:
         facts = page_facts(outcome.url, triples, self.page_rules) if self.page_rules is not None else b""
         return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts, page_piece(triples))
 
-    def convert_file(self, source: SourceFile) -> FileResult:
+    def convert_file(self, source: SourceFile, content: bytes | None = None, source_sha256: str = "") -> FileResult:
         """Every page of one file; what cannot be read becomes a failed outcome after the pages before it.
 
         The page timeout covers reading each page as well as converting it: a page that takes
-        too long to read stops the file there (a reader cannot resume after it).
+        too long to read stops the file there (a reader cannot resume after it). `content`: the
+        file's bytes, or a run of an archive's records, read by someone else (Spark), with
+        the whole file's sha256 given for a run.
         """
         result = FileResult([], source.name)
         name = ""
@@ -230,6 +232,15 @@ class PageConverter:
 
         def pages() -> Iterator[Page | Skipped]:
             nonlocal sha
+            if content is not None:
+                if name in STREAMED:
+                    sha = source_sha256 or digest(content)
+                    yield from reader(content, source, self.config)
+                else:
+                    limited = limit_bytes(content, self.config.max_page_bytes, gunzip=compressed(source.path))
+                    sha = digest(content)
+                    yield from reader(limited, source, self.config)
+                return
             if name in STREAMED:  # archives: records are streamed and size-checked one by one
                 with open_regular(source.path) as stream:
                     sha = stream_sha256(stream)
@@ -287,7 +298,7 @@ class PageConverter:
             outcome = PageOutcome(page.label, page.url, blocks=len(page.blocks), warnings=list(page.warnings))
             outcome.url = self.page_iri(page, outcome)
         else:
-            outcome = PageOutcome(source.name, Path(os.path.abspath(source.path)).as_uri())
+            outcome = PageOutcome(source.name, source.url or Path(os.path.abspath(source.path)).as_uri())
         outcome.errors.append(reason)
         record = ProvenanceRecord(
             page=outcome.url,
