@@ -1,13 +1,16 @@
 """The Spark build beside the local build of the same corpus, in the same run: wall time, peak memory, data moved.
 
     python benchmarks/spark_benchmark.py /work/bench/corpus-10k --master 'local[2]' --work /tmp/kg-spark-bench
+    nice -n 5 python benchmarks/spark_benchmark.py /work/bench/corpus-100k --spark-only --no-store
 
 Each build runs in a child process whose process tree is sampled from /proc twice a second.
 Local build: the peak of the whole tree (the build process and its workers). Spark build:
 the driver's Python process, the JVM (in local mode the driver and the executor are one
 JVM) and the executor's Python workers (their sum at each sample), each at its peak. The
-Spark build reports the bytes of page facts collected to the driver and of the part files;
-its job has no shuffle (one map stage, then a collect). The two graph.ttl files are compared.
+Spark build reports the bytes collected to the driver (page outcomes), of the page facts
+(Parquet) and of the part files, and the bytes its stages wrote to shuffle. With both builds
+the two graph.ttl files are compared; `--spark-only` leaves the local build out (a figure
+from another run goes beside it), `--no-store` builds the part files and the layer only.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def _measure(command: list[str]) -> tuple[float, dict, str]:
     return time.perf_counter() - started, sampler.peaks, out
 
 
-def _child(engine: str, corpus: str, output: str, master: str) -> None:
+def _child(engine: str, corpus: str, output: str, master: str, store: str = "store") -> None:
     from kg import BuildConfig, build
 
     if engine == "local":
@@ -101,8 +104,11 @@ def _child(engine: str, corpus: str, output: str, master: str) -> None:
         from kg.spark import spark_build
 
         figures = {}
-        report = spark_build([corpus], BuildConfig(output=Path(output)), master=master, figures=figures)
+        report = spark_build(
+            [corpus], BuildConfig(output=Path(output)), master=master, figures=figures, store=store == "store"
+        )
     figures.update(pages=len(report.pages), built=report.built, triples=report.triples, seconds=report.seconds)
+    figures.update(nodes=report.nodes, timings=report.timings, layer=report.layer)
     print(json.dumps(figures))
 
 
@@ -111,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, nargs="?")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kg-spark-bench"))
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--spark-only", action="store_true", help="leave the local build out")
+    parser.add_argument("--no-store", action="store_true", help="the Spark build writes parts and layer only")
+    parser.add_argument("--keep", action="store_true", help="keep the builds in --work (default: deleted)")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(*args.child)
@@ -120,46 +129,73 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True)
     load = os.getloadavg()[0]
     rows = {}
-    for engine in ("local", "spark"):
+    engines = ("spark",) if args.spark_only else ("local", "spark")
+    store = "no-store" if args.no_store else "store"
+    for engine in engines:
         output = args.work / engine
         wall, peaks, out = _measure(
-            [sys.executable, __file__, "--child", engine, str(args.corpus), str(output), args.master]
+            [sys.executable, __file__, "--child", engine, str(args.corpus), str(output), args.master, store]
         )
         rows[engine] = (wall, peaks, json.loads(out.strip().splitlines()[-1]))
-    same = filecmp.cmp(args.work / "local" / "graph.ttl", args.work / "spark" / "graph.ttl", shallow=False)
+    same = None
+    if len(engines) == 2 and not args.no_store:
+        same = filecmp.cmp(args.work / "local" / "graph.ttl", args.work / "spark" / "graph.ttl", shallow=False)
     mb = 1024 * 1024
-    local_wall, local_peaks, local_figures = rows["local"]
     spark_wall, spark_peaks, spark_figures = rows["spark"]
-    pages = local_figures["pages"]
+    local_wall, local_peaks, local_figures = rows.get("local", (None, {}, {}))
+    pages = spark_figures["pages"]
+
+    def local(value, spec):
+        return f"{value:{spec}}" if value is not None else f"{'':14}"
+
     print(
         f"corpus {args.corpus}: {pages} pages; load average {load:.1f} at the start, "
-        f"{os.getloadavg()[0]:.1f} at the end; {os.cpu_count()} cores"
+        f"{os.getloadavg()[0]:.1f} at the end; {os.cpu_count()} cores; spark build "
+        + ("--no-store" if args.no_store else "with its store")
     )
     print(f"{'':38} {'local build':>14} {'spark ' + args.master:>18}")
-    print(f"{'wall time (s)':38} {local_wall:14.1f} {spark_wall:18.1f}")
-    print(f"{'peak RSS, whole process tree (MB)':38} {local_peaks['tree'] / mb:14.0f} {spark_peaks['tree'] / mb:18.0f}")
+    print(f"{'wall time (s)':38} {local(local_wall, '14.1f')} {spark_wall:18.1f}")
+    tree = local_peaks.get("tree")
+    tree = tree and tree / mb
+    print(f"{'peak RSS, whole process tree (MB)':38} {local(tree, '14.0f')} {spark_peaks['tree'] / mb:18.0f}")
     print(f"{'peak RSS, driver python (MB)':38} {'':14} {spark_peaks['driver python'] / mb:18.0f}")
     print(f"{'peak RSS, JVM driver+executor (MB)':38} {'':14} {spark_peaks['jvm'] / mb:18.0f}")
     print(f"{'peak RSS, executor python workers (MB)':38} {'':14} {spark_peaks['executor python workers'] / mb:18.0f}")
-    print(f"{'shuffle (bytes)':38} {'':14} {0:18d}")
-    print(f"{'page facts collected to driver (bytes)':38} {'':14} {spark_figures['facts_bytes']:18d}")
-    print(f"{'part files, gzip (bytes)':38} {'':14} {spark_figures['part_bytes']:18d}")
-    print(f"{'part files, N-Quads (bytes)':38} {'':14} {spark_figures['nquads_bytes']:18d}")
-    for stage in ("convert_seconds", "load_seconds", "corpus_pass_seconds"):
+    figures = (
+        ("shuffle written (bytes)", "shuffle_bytes"),
+        ("collected to driver: outcomes (bytes)", "collected_bytes"),
+        ("page facts, Parquet (bytes)", "facts_parquet_bytes"),
+        ("part files, gzip (bytes)", "part_bytes"),
+        ("part files, N-Quads (bytes)", "nquads_bytes"),
+    )
+    for label, key in figures:
+        print(f"{label:38} {'':14} {spark_figures[key]:18d}")
+    for stage in ("convert_seconds", "facts_seconds", "load_seconds", "corpus_pass_seconds"):
         print(f"{'spark ' + stage.replace('_', ' '):38} {'':14} {spark_figures[stage]:18.1f}")
+    for stage, seconds in spark_figures["timings"].items():
+        print(f"{'  ' + stage:38} {'':14} {seconds:18.1f}")
+    for stage in ("layer_file_seconds", "count_nodes_seconds"):
+        if stage in spark_figures:
+            print(f"{'  ' + stage.replace('_', ' '):38} {'':14} {spark_figures[stage]:18.1f}")
     print(f"{'tasks':38} {'':14} {spark_figures['tasks']:18d}")
     print(
-        f"page triples: {local_figures['triples']} local, {spark_figures['triples']} spark; graph.ttl identical: {same}"
+        f"page triples: {local_figures.get('triples')} local, {spark_figures['triples']} spark; nodes "
+        f"{local_figures.get('nodes')} local, {spark_figures['nodes']} spark; graph.ttl identical: {same}"
     )
+    print(f"layer: {json.dumps(spark_figures['layer'])}")
     per_page = {
-        "facts bytes/page": spark_figures["facts_bytes"] / pages,
+        "collected bytes/page": spark_figures["collected_bytes"] / pages,
+        "facts Parquet bytes/page": spark_figures["facts_parquet_bytes"] / pages,
+        "shuffle bytes/page": max(spark_figures["shuffle_bytes"], 0) / pages,
         "part gzip bytes/page": spark_figures["part_bytes"] / pages,
         "N-Quads bytes/page": spark_figures["nquads_bytes"] / pages,
         "page triples/page": spark_figures["triples"] / pages,
         "convert s/page (2 cores)": spark_figures["convert_seconds"] / pages,
     }
     print("per page: " + ", ".join(f"{name} {value:.4g}" for name, value in per_page.items()))
-    return 0 if same else 1
+    if not args.keep:
+        shutil.rmtree(args.work, ignore_errors=True)
+    return 0 if same in (True, None) else 1
 
 
 if __name__ == "__main__":

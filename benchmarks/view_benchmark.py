@@ -57,6 +57,7 @@ def main() -> int:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the last load here")
     parser.add_argument("--build", type=Path, help="a build folder: benchmark the overview of its network")
+    parser.add_argument("--no-baseline", action="store_true", help="with --build: skip the direct drawing")
     args = parser.parse_args()
     if args.build:
         return view_overview(args)
@@ -119,7 +120,7 @@ def main() -> int:
     return 0
 
 
-OVERVIEW_TARGETS = {"write": 10.0, "megabytes": 30.0, "first screen": 2.0, "open": 1.0, "items": 60}
+OVERVIEW_TARGETS = {"write": 5.0, "megabytes": 30.0, "first screen": 2.0, "open": 1.0, "items": 60, "open size": 2000}
 
 LABEL_BOXES = """() => kg.nodes.getIds().map(id => {
     const n = kg.network.body.nodes[id];
@@ -137,6 +138,26 @@ OPEN = """c => new Promise(done => {
 })"""
 
 
+def _open_enclosing(tab, cluster: int) -> None:
+    """Open the clusters that hold `cluster`, outermost first, without timing them."""
+    chain = tab.evaluate(
+        "c => { const a = []; for (let p = kg.data.clusters[c].parent; p >= 0;"
+        " p = kg.data.clusters[p].parent) a.unshift(p); return a; }",
+        cluster,
+    )
+    for ancestor in chain:
+        if ancestor not in tab.evaluate("() => kg.opened()"):
+            tab.evaluate(OPEN, ancestor)
+
+
+def _depth(sizes: list[list[int]], cluster: list[int]) -> int:
+    """1 for a cluster of the first screen, 2 for one inside it, ..."""
+    depth, parent = 1, cluster[3]
+    while parent >= 0:
+        depth, parent = depth + 1, sizes[parent][3]
+    return depth
+
+
 def _overlapping(boxes: list[list[float]]) -> int:
     return sum(
         a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(boxes) for b in boxes[i + 1 :]
@@ -151,11 +172,11 @@ def view_overview(args) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         direct, overview = Path(folder) / "direct.html", Path(folder) / "overview.html"
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         result = write_view(args.build, overview)
-        overview_seconds = time.perf_counter() - begin
+        overview_seconds, cpu = time.perf_counter() - begin, time.process_time() - cpu
         megabytes = overview.stat().st_size / 1e6
-        print(f"kg view: overview {overview_seconds:.1f} s, {megabytes:.1f} MB", flush=True)
+        print(f"kg view: overview {overview_seconds:.1f} s ({cpu:.1f} s of CPU), {megabytes:.1f} MB", flush=True)
         print(
             f"machine: {platform.machine()} ({os.cpu_count()} CPUs), load {os.getloadavg()[0]:.1f}, "
             f"Python {platform.python_version()}"
@@ -187,22 +208,21 @@ def view_overview(args) -> int:
                     )
                 if args.screenshot and run == 0:
                     tab.screenshot(path=f"{args.screenshot}-first.png")
-                # The biggest cluster of at most 2,000 concepts, and the biggest that opens into concepts.
+                # The biggest cluster of at most 2,000 concepts, at whatever level such clusters
+                # are (its enclosing clusters opened first, untimed), and the biggest that opens
+                # into concepts.
                 sizes = tab.evaluate(
                     "() => kg.data.clusters.map((c, i) => [c.end - c.start, c.children.length, i, c.parent])"
                 )
-                top = [s for s in sizes if s[3] == -1 and s[0] <= 2000]
-                cluster = max(top)[2] if top else None
-                if cluster is not None:
-                    opens.append(tab.evaluate(OPEN, cluster) / 1000)
+                fitting = [s for s in sizes if s[0] <= OVERVIEW_TARGETS["open size"]]
+                if fitting:
+                    cluster = max(fitting)
+                    _open_enclosing(tab, cluster[2])
+                    took = tab.evaluate(OPEN, cluster[2]) / 1000
+                    opens.append((took, cluster[0], cluster[1], _depth(sizes, cluster)))
+                    tab.evaluate("() => kg.closeAll()")
                 leaf = max(s for s in sizes if s[1] == 0)
-                for ancestor in tab.evaluate(
-                    "c => { const a = []; for (let p = kg.data.clusters[c].parent; p >= 0;"
-                    " p = kg.data.clusters[p].parent) a.unshift(p); return a; }",
-                    leaf[2],
-                ):
-                    if ancestor not in tab.evaluate("() => kg.opened()"):
-                        tab.evaluate(OPEN, ancestor)
+                _open_enclosing(tab, leaf[2])
                 leaves.append((tab.evaluate(OPEN, leaf[2]) / 1000, leaf[0]))
                 if args.screenshot and run == 0:
                     tab.evaluate(
@@ -214,17 +234,22 @@ def view_overview(args) -> int:
                 context.close()
             browser.close()
         # The baseline last, so the overview's figures are out first on a slow machine.
-        begin = time.perf_counter()
-        write_view(args.build, direct, max_nodes=2000)
-        direct_seconds = time.perf_counter() - begin
-        print(
-            f"kg view: overview {overview_seconds:.1f} s, {megabytes:.1f} MB "
-            f"(baseline, the 2,000 most central drawn directly: {direct_seconds:.1f} s, "
-            f"{direct.stat().st_size / 1e6:.1f} MB)"
-        )
+        if not args.no_baseline:
+            begin = time.perf_counter()
+            write_view(args.build, direct, max_nodes=2000)
+            direct_seconds = time.perf_counter() - begin
+            print(
+                f"kg view: overview {overview_seconds:.1f} s, {megabytes:.1f} MB "
+                f"(baseline, the 2,000 most central drawn directly: {direct_seconds:.1f} s, "
+                f"{direct.stat().st_size / 1e6:.1f} MB)"
+            )
     median = statistics.median
     for run, seconds in enumerate(ready, 1):
-        opened = f"; opening a cluster of <= 2,000 concepts {opens[run - 1]:.2f} s" if opens else ""
+        opened = ""
+        if opens:
+            took, size, children, depth = opens[run - 1]
+            into = f"{children} sub-clusters" if children else "its concepts"
+            opened = f"; a {size:,}-concept cluster (level {depth}) into {into} {took:.2f} s"
         print(
             f"load {run}: drawn, network unpacked, idle {seconds:.2f} s after navigation{opened}; "
             f"a {leaves[run - 1][1]}-concept cluster into its concepts {leaves[run - 1][0]:.2f} s"
@@ -233,9 +258,11 @@ def view_overview(args) -> int:
         "write": overview_seconds,
         "megabytes": megabytes,
         "first screen": median(ready),
-        "open": median(opens) if opens else 0.0,
+        "open": median(took for took, *_ in opens) if opens else 0.0,
         "items": items,
     }
+    if not opens:
+        print("target open: no cluster of <= 2,000 concepts to open")
     for name, value in figures.items():
         verdict = "met" if value <= OVERVIEW_TARGETS[name] else "MISSED"
         print(f"target {name}: {value:.2f} <= {OVERVIEW_TARGETS[name]} {verdict}")

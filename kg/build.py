@@ -29,7 +29,7 @@ from .export import export, exporter
 from .facts import PageRules, corpus_rules_of, page_facts, store_pages, stored_pages
 from .factstore import FactStore, store_token, write_store_token
 from .fastpath import fast_quads
-from .folder import claim
+from .folder import atomic_file, claim
 from .incremental import (
     Outputs,
     PreviousPage,
@@ -46,8 +46,9 @@ from .incremental import (
 from .iris import iri_terms_of, repair_iris
 from .jsontext import parse_block
 from .namespaces import PROVENANCE_GRAPH
+from .publish import covers, page_piece, set_piece, update_pieces, write_turtle
 from .readers import STREAMED, Page, Skipped, SourceFile, compressed, digest, reader_for
-from .readers.files import open_regular, read_limited, stream_sha256
+from .readers.files import limit_bytes, open_regular, read_limited, stream_sha256
 from .reconcile import Rules, reconcile
 from .report import BuildReport, PageOutcome
 from .sources import find_sources
@@ -89,6 +90,7 @@ class PageResult:
     graph: bytes  # the page's named graph, as N-Quads
     provenance: ProvenanceRecord | None  # None for a file that gave no page at all
     facts: bytes = b""  # what the page rules derived from it (see kg.facts), as N-Quads
+    turtle: tuple[bytes, bytes] | None = None  # its graph.ttl piece and subject hashes (see kg.publish)
 
 
 @dataclass
@@ -156,7 +158,7 @@ class PageConverter:
                 outcome.warnings.append(f"page URL {page.url!r} is not a valid IRI; {note}")
             return value
         outcome.warnings.append(f"page URL {page.url!r} is not a valid IRI; using the file's IRI")
-        return page.source.path.resolve().as_uri()
+        return page.source.iri()
 
     def triples(self, page: Page) -> tuple[PageOutcome, list]:
         """Convert one page; every problem becomes a message on its outcome, never an exception."""
@@ -214,13 +216,15 @@ class PageConverter:
         graph = f"<{outcome.url}>"
         nquads = "".join([f"{s} {p} {o} {graph} .\n" for s, p, o in triples]).encode()
         facts = page_facts(outcome.url, triples, self.page_rules) if self.page_rules is not None else b""
-        return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts)
+        return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts, page_piece(triples))
 
-    def convert_file(self, source: SourceFile) -> FileResult:
+    def convert_file(self, source: SourceFile, content: bytes | None = None, source_sha256: str = "") -> FileResult:
         """Every page of one file; what cannot be read becomes a failed outcome after the pages before it.
 
         The page timeout covers reading each page as well as converting it: a page that takes
-        too long to read stops the file there (a reader cannot resume after it).
+        too long to read stops the file there (a reader cannot resume after it). `content`: the
+        file's bytes, or a run of an archive's records, read by someone else (Spark), with
+        the whole file's sha256 given for a run.
         """
         result = FileResult([], source.name)
         name = ""
@@ -228,6 +232,15 @@ class PageConverter:
 
         def pages() -> Iterator[Page | Skipped]:
             nonlocal sha
+            if content is not None:
+                if name in STREAMED:
+                    sha = source_sha256 or digest(content)
+                    yield from reader(content, source, self.config)
+                else:
+                    limited = limit_bytes(content, self.config.max_page_bytes, gunzip=compressed(source.path))
+                    sha = digest(content)
+                    yield from reader(limited, source, self.config)
+                return
             if name in STREAMED:  # archives: records are streamed and size-checked one by one
                 with open_regular(source.path) as stream:
                     sha = stream_sha256(stream)
@@ -285,7 +298,7 @@ class PageConverter:
             outcome = PageOutcome(page.label, page.url, blocks=len(page.blocks), warnings=list(page.warnings))
             outcome.url = self.page_iri(page, outcome)
         else:
-            outcome = PageOutcome(source.name, Path(os.path.abspath(source.path)).as_uri())
+            outcome = PageOutcome(source.name, source.url or Path(os.path.abspath(source.path)).as_uri())
         outcome.errors.append(reason)
         record = ProvenanceRecord(
             page=outcome.url,
@@ -422,6 +435,8 @@ def _fill(
                 # under its own record, in that graph: the corpus store joins them as the
                 # store joins their triples.
                 facts.set_page(record.page, result.facts, provenance)
+                if result.turtle is not None:
+                    set_piece(facts, record.page, result.turtle)
                 report.facts_derived += 1
                 derived.add(record.page)
             report.triples += outcome.triples
@@ -494,6 +509,7 @@ def refresh_facts(
         announce(f"page facts: deriving those of {len(pages)} pages again from the store")
     for done, (url, graph, _provenance) in enumerate(stored_pages(store, pages), 1):
         facts.set_page(url, page_facts(url, graph, page_rules), _provenance)
+        set_piece(facts, url, page_piece(graph))
         if progress:
             progress(done, len(pages))
     return len(pages)
@@ -513,8 +529,10 @@ def derive_layer(
 ):
     """The corpus pass over `facts`, and the concept layer it makes into `store` (all of it
     when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
+    from .analysis import save_analysis
     from .layer import LayerReport, apply_layer, corpus_store, save_network
     from .link import run_rules
+    from .lookup import update_index
 
     timings = timings if timings is not None else {}
     layer = LayerReport()
@@ -534,7 +552,14 @@ def derive_layer(
                 announce("concept layer: " + ("loading it" if full else "applying what changed"))
             apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
         with _timed(timings, "concept network"):
-            save_network(corpus, facts)
+            network = save_network(corpus, facts)
+        with _timed(timings, "network: ranks, communities, texts"):
+            if announce:
+                announce("concept network: ranks, communities and the overview's clusters")
+            save_analysis(facts, network, corpus)
+        with _timed(timings, "look-up index, graph.ttl pieces"):
+            update_index(facts)
+            update_pieces(facts)
         del corpus
     release_memory()
     return layer
@@ -587,23 +612,34 @@ def count_nodes(store: ox.Store) -> int:
 
 
 def write_exports(
-    stage: StagingStore, rules: str, announce: Announce | None = None, jobs: int | None = None
+    stage: StagingStore,
+    rules: str,
+    announce: Announce | None = None,
+    jobs: int | None = None,
+    facts: FactStore | None = None,
 ) -> tuple[list[str], int]:
     """Write the build's exports into the staging folder and record them, with `rules` (what
     made the concept layer), for the next build to compare (see incremental.Outputs).
 
     Returns the files written and the node count, which the merged export finds as it goes
-    (else a count of its own).
+    (else a count of its own). Given `facts`, graph.ttl is their pieces put end to end
+    when they cover the store (see kg.publish), else read from the store.
     """
     written, nodes = {}, None
-    stage.reopen()  # the export starts without the memory the rules left in the store
+    from_pieces = facts is not None and covers(facts, stage.store)
+    if not from_pieces:
+        stage.reopen()  # the export starts without the memory the rules left in the store
     for name in BUILD_EXPORTS:
         filename = exporter(name).filename
         if announce:
             announce(f"writing {filename}")
-        subjects = export(
-            stage.store, name, stage.export_path(filename), workdir=stage.folder, jobs=jobs or default_jobs()
-        )
+        if name == "turtle" and from_pieces:
+            with atomic_file(stage.export_path(filename)) as stream:
+                subjects = write_turtle(facts, stream)
+        else:
+            subjects = export(
+                stage.store, name, stage.export_path(filename), workdir=stage.folder, jobs=jobs or default_jobs()
+            )
         nodes = subjects if subjects is not None else nodes
         written[filename] = file_sha256(stage.export_path(filename))
     nodes = count_nodes(stage.store) if nodes is None else nodes
@@ -722,7 +758,7 @@ def build(
                 report.layer = layer.counts()
                 write_store_token(stage.store, facts.seal())
                 with _timed(timings, "exports"):
-                    written, report.nodes = write_exports(stage, rules_sha, announce, jobs)
+                    written, report.nodes = write_exports(stage, rules_sha, announce, jobs, facts)
                 report.exports += [str(output / filename) for filename in written]
                 stage.commit()
                 facts.commit()

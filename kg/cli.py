@@ -310,18 +310,23 @@ def export(output, format_name, graph, destination):
     from .export import export as run_export
     from .export import exporter
     from .folder import check_destination
+    from .publish import export_turtle
     from .store import open_store
     from .workers import default_jobs
 
     chosen = exporter(format_name)
     store = open_store(output)
     parallel = {"workdir": output, "jobs": default_jobs()}
+    # The merged Turtle comes from the pieces the build kept, as graph.ttl does (kg.publish).
+    pieces = chosen.name == "turtle" and graph is None
     if destination == "-":
-        run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
+        if not pieces or export_turtle(output, store, sys.stdout.buffer) is None:
+            run_export(store, chosen.name, sys.stdout.buffer, graph=graph, **parallel)
         sys.stdout.buffer.flush()
         return
     path = check_destination(output, destination) if destination else output / chosen.filename
-    run_export(store, chosen.name, path, graph=graph, **parallel)
+    if not pieces or export_turtle(output, store, path) is None:
+        run_export(store, chosen.name, path, graph=graph, **parallel)
     click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
 
 
@@ -437,7 +442,7 @@ def stats(output, top, endpoint):
     `kg view`); a bridge is a
     relation between two communities.
     """
-    from .network import load_concepts, summarize
+    from .network import summarize
 
     if endpoint:
         from .errors import EmptyNetwork
@@ -447,9 +452,12 @@ def stats(output, top, endpoint):
         table = read_concepts(EndpointStore(endpoint))
         if not len(table):
             raise EmptyNetwork(f"the server at {endpoint} holds no concept layer (push a build to it with kg push)")
+        analysis = None
     else:
-        table = load_concepts(output)
-    click.echo(printable(summarize(table, top=top).report()))
+        from .analysis import load_analysed
+
+        table, analysis = load_analysed(output)
+    click.echo(printable(summarize(table, top=top, analysis=analysis).report()))
 
 
 def _result_formats() -> list[str]:
@@ -564,6 +572,18 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
         sys.stdout.buffer.write(printable(data.decode("utf-8", errors="replace")).encode() if terminal else data)
         sys.stdout.buffer.flush()
         return
+    from .lookup import indexed_answer
+
+    indexed = indexed_answer(output, chosen.origin, chosen.text, terms)
+    if indexed is not None:  # the build's look-up index answered (see kg.lookup)
+        from .results import format_answer
+
+        data = format_answer(indexed, format_name, width=width)
+        if terminal or format_name in (None, "table"):  # as stream_query writes them
+            data = printable(data.decode("utf-8", errors="replace")).encode()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     try:  # the result goes out as it comes, escaped where a terminal would read it
         stream_query(
             store_dir(output),
@@ -588,8 +608,8 @@ def query_command(name, output, expression, format_name, bindings, list_only, qu
     "rules_dir",
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
-    help="A folder of .ru files: each replaces the shipped rule of the same file name (an empty "
-    "file switches it off), the others run in file-name order among them.",
+    help="A folder of .ru (SPARQL) or .sql (DuckDB) rule files: each replaces the shipped rule of "
+    "the same name (an empty file switches it off), the others run in file-name order among them.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the rules in the order they run, and stop.")
 @click.option(

@@ -35,7 +35,10 @@ def _igraph(count: int, heads: np.ndarray, tails: np.ndarray):
     """The undirected network as an igraph Graph, relations in the order given."""
     import igraph
 
-    return igraph.Graph(n=count, edges=np.column_stack([heads, tails]).astype(np.int64), directed=False)
+    # add_edges takes the array whole; the constructor reads it row by row (3x slower).
+    graph = igraph.Graph(n=count, directed=False)
+    graph.add_edges(np.column_stack([heads, tails]).astype(np.int64))
+    return graph
 
 
 def louvain_levels(table: ConceptTable, *, seed: int = 0) -> list[np.ndarray]:

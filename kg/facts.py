@@ -37,6 +37,8 @@ def runs_where(rule) -> frozenset[str]:
     unknown = places - {PAGE, CORPUS}
     if unknown or not places:
         raise RuleError(f"{rule.origin}: '# runs:' takes page, corpus or both, not {' '.join(lines)!r}")
+    if PAGE in places and rule.filename.endswith(".sql"):
+        raise RuleError(f"{rule.origin}: a .sql rule runs on the corpus only ('# runs: corpus')")
     return places
 
 

@@ -183,9 +183,9 @@ def _remove_old(target: ox.Store, facts: FactStore, keys: list[str], report: Lay
         target.update("DELETE DATA { " + " ".join(statements[begin : begin + _REMOVE_BATCH]) + " }")
 
 
-def save_network(source: ox.Store, facts: FactStore) -> None:
+def save_network(source: ox.Store, facts: FactStore):
     """Keep the concept network of `source`'s layer in the facts store, so that kg view,
-    path and stats start without reading the store (see network.saved_concepts)."""
+    path and stats start without reading the store (see network.saved_concepts); return it."""
     from .network import read_concepts
 
     table = read_concepts(source)
@@ -193,6 +193,7 @@ def save_network(source: ox.Store, facts: FactStore) -> None:
     facts.put("network", json.dumps(lists, ensure_ascii=False).encode())
     for name in ("heads", "tails", "relation"):
         facts.put(f"network {name}", getattr(table, name).astype("<i8").tobytes())
+    return table
 
 
 def timed(report: LayerReport, name: str):

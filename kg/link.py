@@ -37,6 +37,9 @@ from .store import bulk_load_file, release_memory
 # The rules' shared scratch graph: the settings (00-settings.ru) and helper triples; dropped after the run.
 SCRATCH_GRAPH = "urn:kg:graph:link-scratch"
 RULE_SUFFIX = ".ru"
+# A corpus rule in SQL, run by DuckDB (kg.sqlrules).
+SQL_RULE_SUFFIX = ".sql"
+RULE_SUFFIXES = (RULE_SUFFIX, SQL_RULE_SUFFIX)
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 # Where a CONSTRUCT may write, by the names the rules use for the graphs.
 TARGET_GRAPHS = {
@@ -81,6 +84,8 @@ class Step:
     # From a `# partition: N` line above it: the CONSTRUCT runs N times, ?partition taking
     # each hexadecimal prefix of one length in turn ("0" to "f" for 16); see `partitions`.
     parts: int | None = None
+    # "sql": the whole `.sql` rule file, run by DuckDB (kg.sqlrules); its triples go into `graph`.
+    engine: str = "sparql"
 
     def partitions(self) -> list[str]:
         """The values ?partition takes, one run each (as SPARQL literals); none without a
@@ -109,11 +114,23 @@ class Rule:
 
     @property
     def name(self) -> str:
-        return _NUMBER_PREFIX.sub("", self.filename.removesuffix(RULE_SUFFIX))
+        return _NUMBER_PREFIX.sub("", self.stem)
+
+    @property
+    def stem(self) -> str:
+        """The file name without its suffix (80-related): a file of either kind replaces the
+        shipped rule of the same stem."""
+        return _without_suffix(self.filename)
+
+    @property
+    def is_sql(self) -> bool:
+        return self.filename.endswith(SQL_RULE_SUFFIX)
 
     @property
     def header(self) -> dict[str, list[str]]:
-        return parse_header(self.text)
+        from .sqlrules import header_text
+
+        return parse_header(header_text(self.text) if self.is_sql else self.text)
 
     @property
     def title(self) -> str:
@@ -128,11 +145,14 @@ class Rule:
 
     def names(self) -> tuple[str, str]:
         """What `# after:` and --skip may call it: 80-related or related."""
-        return self.filename.removesuffix(RULE_SUFFIX), self.name
+        return self.stem, self.name
 
     def steps(self) -> list[Step]:
         """The file's requests in order: one per line that starts with CONSTRUCT, each with the
-        comment lines right above it and the file's PREFIX lines; else the whole file as an update."""
+        comment lines right above it and the file's PREFIX lines; else the whole file as an update.
+        A `.sql` rule is one step, run by DuckDB, whose `# after:` is the rule's."""
+        if self.is_sql:
+            return [Step(self.text, CONCEPTS_GRAPH, engine="sql")]
         lines = self.text.splitlines()
         starts = [number for number, line in enumerate(lines) if _CONSTRUCT_LINE.match(line)]
         if not starts:
@@ -225,18 +245,25 @@ def shipped_rules_folder():
 def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> list[Rule]:
     """The shipped rules, with the files of `rules_dir` replacing those of the same name and
     adding the rest; in file-name order. An empty file switches the shipped rule of its name off."""
-    found: dict[str, Rule] = {}
+    from .sqlrules import check
+
+    found: dict[str, Rule] = {}  # by stem: 80-related.ru replaces 80-related.sql, and the other way
     for entry in shipped_rules_folder().iterdir():
-        if entry.name.endswith(RULE_SUFFIX):
-            found[entry.name] = Rule(entry.name, entry.read_text(encoding="utf-8"), f"queries/rules/{entry.name}")
+        if entry.name.endswith(RULE_SUFFIXES):
+            rule = Rule(entry.name, entry.read_text(encoding="utf-8"), f"queries/rules/{entry.name}")
+            found[rule.stem] = rule
     if rules_dir is not None:
         folder = Path(rules_dir)
         if not folder.is_dir():
             raise RuleError(f"no rules folder at {folder}")
-        for path in sorted(folder.glob("*" + RULE_SUFFIX)):
-            found[path.name] = Rule(path.name, path.read_text(encoding="utf-8"), str(path))
-            try:  # a rule of the user's runs on the store as any query does: never one that fetches
-                refuse_fetching(found[path.name].text)
+        for path in sorted(path for path in folder.iterdir() if path.name.endswith(RULE_SUFFIXES)):
+            rule = Rule(path.name, path.read_text(encoding="utf-8"), str(path))
+            found[rule.stem] = rule
+            if rule.is_sql:  # a rule of the user's runs on the store as any query does: never one that fetches
+                check(str(path), rule.text)
+                continue
+            try:
+                refuse_fetching(rule.text)
             except FetchRefused as exc:
                 raise RuleError(f"{path}: {exc}") from None
     rules = [found[name] for name in sorted(found)]
@@ -248,6 +275,13 @@ def load_rules(rules_dir: Path | None = None, *, skip: Iterable[str] = ()) -> li
     chosen = [rule for rule in rules if skipped.isdisjoint(rule.names()) and rule.text.strip()]
     _check_after(rules)  # a bad '# into:' or '# after:' fails before the store is touched
     return chosen
+
+
+def _without_suffix(filename: str) -> str:
+    for suffix in RULE_SUFFIXES:
+        if filename.endswith(suffix):
+            return filename.removesuffix(suffix)
+    return filename
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -442,7 +476,7 @@ def _run_plan(
                 if not steps_left[filename] and future.exception() is None and announce:
                     rules_done += 1
                     took = spans[filename][1] - spans[filename][0]
-                    name = filename.removesuffix(RULE_SUFFIX)
+                    name = _without_suffix(filename)
                     announce(f"concept rules: {name} done in {took:.1f} s ({rules_done} of {len(order)})")
     if failure is not None:
         raise failure
@@ -491,15 +525,18 @@ def _run_step(
 
     The file, loaded in pieces, keeps memory flat however many triples a rule makes.
     """
-    text = with_settings(step.text, settings)
     writing = writing or contextlib.nullcontext()
+    text = step.text if step.engine == "sql" else with_settings(step.text, settings)
     try:
-        if step.graph is None:
+        if step.engine == "sql":
+            _run_sql(store, rule, step, settings, triples_file)
+        elif step.graph is None:
             with writing:
                 store.update(text, prefixes=QUERY_PREFIXES)
             return
-        parts = [with_settings(text, {"partition": partition}) for partition in step.partitions()]
-        _construct(store, parts or [text], triples_file)
+        else:
+            parts = [with_settings(text, {"partition": partition}) for partition in step.partitions()]
+            _construct(store, parts or [text], triples_file)
         size, graph = triples_file.stat().st_size, ox.NamedNode(step.graph)
         with writing:
             if size > BULK_LOAD_FROM_BYTES:
@@ -515,6 +552,23 @@ def _run_step(
         raise RuleError(f"{rule.origin}: the rule failed: {exc}") from None
     finally:
         release_memory()  # what the evaluation took, so that the rules' memory does not pile up
+
+
+def _run_sql(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str], triples_file: Path) -> None:
+    """Run a `.sql` rule (kg.sqlrules) in a scratch folder beside `triples_file`."""
+    from .sqlrules import run_sql_rule, settings_values
+    from .workers import default_jobs
+
+    run_sql_rule(
+        store,
+        rule.origin,
+        step.text,
+        lambda query: with_settings(query, settings),
+        settings_values(store, SCRATCH_GRAPH),
+        triples_file.with_suffix(".sql.d"),
+        triples_file,
+        threads=default_jobs(),
+    )
 
 
 def _construct(store: ox.Store, texts: list[str], triples_file: Path) -> None:
@@ -606,6 +660,7 @@ def relink(
     from .build import derive_layer, refresh_facts, write_exports
     from .facts import PageRules, corpus_rules_of, page_facts, store_pages, stored_pages
     from .factstore import FactStore, store_token, write_store_token
+    from .publish import page_piece, set_piece
     from .store import open_store, staging
 
     output = Path(output)
@@ -621,6 +676,7 @@ def relink(
                 derived = 0
                 for page, graph, record in stored_pages(stage.store, store_pages(stage.store)):
                     facts.set_page(page, page_facts(page, graph, page_rules), record)
+                    set_piece(facts, page, page_piece(graph))
                     derived += 1
                 clear_derived(stage.store)
             elif facts.get("page rules") != page_rules.digest:
@@ -641,7 +697,7 @@ def relink(
             layer.link.facts_derived = derived
             write_store_token(stage.store, facts.seal())
             # Recorded with these rules: rules other than the build's make the next build derive again.
-            write_exports(stage, rules_digest(rules), announce, jobs)
+            write_exports(stage, rules_digest(rules), announce, jobs, facts)
             stage.commit()
             facts.commit()
         except BaseException:

@@ -168,8 +168,35 @@ class ConceptTable:
         return len(self.nodes)
 
     def find(self, text: str) -> int:
-        """The index of the one concept `text` names (see `find_concept`)."""
+        """The index of the one concept `text` names (see `find_concept`).
+
+        An IRI, or a label (or prefix) only one concept has, is found without the
+        dictionaries `find_concept` builds; the other cases (qualified, ambiguous or
+        unknown names) go through it.
+        """
+        stripped = text.strip()
+        iri = stripped[1:-1] if stripped.startswith("<") and stripped.endswith(">") else stripped
+        at = bisect_left(self.nodes, iri)
+        if at < len(self.nodes) and self.nodes[at] == iri:
+            return at
+        wanted = _normal(text)
+        if not _QUALIFIED.fullmatch(wanted):
+            normals = self._normal_labels()
+            starting = [i for i, label in enumerate(normals) if label.startswith(wanted)]
+            for matches in ([i for i in starting if normals[i] == wanted], starting):
+                if len(matches) == 1:
+                    return matches[0]
+                if matches:
+                    break
         return _index_of(text, self.nodes, self.labels, self.kinds)
+
+    def _normal_labels(self) -> list[str]:
+        """`_normal` of every label, computed once a table (two finds share it)."""
+        cached = self.__dict__.get("_normals")
+        if cached is None:
+            cached = _normal_all(self.labels)
+            object.__setattr__(self, "_normals", cached)
+        return cached
 
     def describe(self, index: int) -> str:
         return f"{self.labels[index]} ({self.kinds[index]})"
@@ -233,15 +260,16 @@ class ConceptTable:
         """The indexes of the concepts on a shortest path between two, sorted: those avoiding
         navigation pages and those through them. `concept_paths` on the part they make finds
         the paths it finds on the whole network (every shortest path lies inside it)."""
-        from scipy.sparse.csgraph import shortest_path
-
         found = {source, target}
         allowed = np.array([kind != NAVIGATION_KIND for kind in self.kinds], dtype=bool)
         allowed[[source, target]] = True
-        for matrix in (self.adjacency(allowed), self.adjacency()):
-            distance = shortest_path(matrix, directed=False, unweighted=True, indices=[source, target])
-            if np.isfinite(length := distance[0, target]):
-                found.update(np.flatnonzero(distance[0] + distance[1] == length).tolist())
+        whole = self.adjacency()
+        for matrix in (_between(whole, allowed), whole):
+            from_source = _hops(matrix, source, until=target)
+            if (length := from_source[target]) >= 0:
+                from_target = _hops(matrix, target, limit=length)
+                on_path = (from_source >= 0) & (from_target >= 0) & (from_source + from_target == length)
+                found.update(np.flatnonzero(on_path).tolist())
         return np.array(sorted(found))
 
     def part(self, keep: Iterable[int]) -> ConceptTable:
@@ -541,6 +569,49 @@ def _index_of(text: str, nodes: list[str], labels: list[str], kinds: list[str]) 
     return bisect_left(nodes, _find(text, label_of, dict(zip(nodes, kinds, strict=True))))
 
 
+_QUALIFIED = re.compile(r"(.*\S)\s*\(([^()]+)\)")  # "Label (kind)", as _find reads it
+
+
+def _normal_all(labels: list[str]) -> list[str]:
+    """[_normal(label) for label in labels], by one casefold of all of them joined when no
+    label has whitespace that _normal would change (the usual case; else label by label).
+
+    The joined labels have only single spaces inside labels and single newlines between
+    them exactly when splitting at any whitespace gives as many words as those separators
+    make (a tab, a double space, an empty label or a newline inside one changes the count).
+    """
+    joined = "\n".join(labels)
+    simple = joined.count(" ") + joined.count("\n") + 1
+    if labels and joined.count("\n") == len(labels) - 1 and len(joined.split()) == simple:
+        return joined.casefold().split("\n")
+    return [_normal(label) for label in labels]
+
+
+def _hops(matrix: sparse.csr_array, start: int, *, until: int | None = None, limit: int | None = None) -> np.ndarray:
+    """Each node's number of hops from `start` in `matrix` (-1: not reached), breadth first,
+    level by level: up to the level that reaches `until`, or `limit` levels. Only the levels
+    a path needs are visited, where a whole-network search would visit them all."""
+    hops = np.full(matrix.shape[0], -1, dtype=np.int64)
+    hops[start] = 0
+    frontier, level = np.array([start]), 0
+    while len(frontier) and (until is None or hops[until] < 0) and (limit is None or level < limit):
+        level += 1
+        reached = np.unique(matrix[frontier].indices)
+        frontier = reached[hops[reached] < 0]
+        hops[frontier] = level
+    return hops
+
+
+def _between(matrix: sparse.csr_array, allowed: np.ndarray) -> sparse.csr_array:
+    """`matrix` without the entries of rows or columns that are not `allowed`."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    kept = allowed[rows] & allowed[matrix.indices]
+    # eliminate_zeros works in place: the copies keep `matrix` whole
+    masked = sparse.csr_array((matrix.data * kept, matrix.indices.copy(), matrix.indptr.copy()), shape=matrix.shape)
+    masked.eliminate_zeros()
+    return masked
+
+
 def _site(node: str) -> str:
     """The host a concept's IRI names, without "www." ("" for an IRI without one)."""
     try:
@@ -712,6 +783,7 @@ class NetworkStats:
     bridges: list[Bridge]
     bridge_count: int
     labels: dict[str, str]
+    community_count: int = 0  # all of them (`communities` holds the largest few)
 
     def report(self) -> str:
         def counts(counter: Counter) -> str:
@@ -724,7 +796,9 @@ class NetworkStats:
         lines += [f"  {score:.4f}  {self.labels[node]}" for node, score in self.by_pagerank]
         lines.append("most connected (degree):")
         lines += [f"  {degree:6d}  {self.labels[node]}" for node, degree in self.by_degree]
-        lines.append(f"communities (Louvain): {len(self.communities)}")
+        total = max(self.community_count, len(self.communities))
+        largest = f" (the {len(self.communities)} largest shown)" if total > len(self.communities) else ""
+        lines.append(f"communities (Louvain): {total}{largest}")
         for number, community in enumerate(self.communities, 1):
             shown = ", ".join(self.labels[n] for n in community.members[:5])
             more = f", ... {len(community.members) - 5} more" if len(community.members) > 5 else ""
@@ -739,55 +813,61 @@ class NetworkStats:
         return "\n".join(lines)
 
 
-def summarize(table: ConceptTable, *, top: int = 10, shown_communities: int = 12) -> NetworkStats:
+def summarize(table: ConceptTable, *, top: int = 10, shown_communities: int = 12, analysis=None) -> NetworkStats:
     """Counts by kind and relation, the most central concepts, communities and the edges between them.
 
-    networkx ranks an undirected graph of the concepts' indexes, without attributes: the
-    same PageRank as on the concept graph, in a fraction of its memory. The communities are
-    kg.communities' (Louvain, seeded), the ones `kg view` draws.
+    PageRank, the order by rank, the communities (kg.communities' Louvain, seeded: the ones
+    `kg view` draws) and the components come from `analysis` (a kg.analysis.NetworkAnalysis
+    of `table`, as the build kept it), else are computed here; the rest is counting in numpy.
     """
-    # The relations in the concept graph's own order (by start, then as chosen), which
-    # Louvain's result and the order of equally ranked bridges depend on.
+    from .analysis import NetworkAnalysis
+
+    analysis = analysis if analysis is not None else NetworkAnalysis(table)
+    n = len(table)
+    rank = analysis.rank
+    place = analysis.number  # each concept's place by rank: the most central first
+    member_of = analysis.levels[-1] if n else np.zeros(0, dtype=np.int64)  # numbered largest first
+    # The relations in the concept graph's own order (by start, then as chosen): equally
+    # ranked bridges keep it.
     order = np.lexsort((np.arange(len(table.heads)), table.heads))
-    heads, tails, codes = table.heads[order].tolist(), table.tails[order].tolist(), table.relation[order].tolist()
-    undirected = nx.Graph()
-    undirected.add_nodes_from(range(len(table)))
-    undirected.add_edges_from(zip(heads, tails, strict=True))
-    rank = nx.pagerank(undirected) if len(table) else {}
-    from .communities import communities
-
-    found = communities(table)
-    found = sorted(found, key=lambda members: (-len(members), min(members)))
-    member_of = {node: index for index, members in enumerate(found) for node in members}
-
-    bridges = [
-        (head, code, tail)
-        for head, tail, code in zip(heads, tails, codes, strict=True)
-        if member_of[head] != member_of[tail]
-    ]
-    bridges.sort(key=lambda bridge: -(rank[bridge[0]] + rank[bridge[2]]))
-    degree = np.bincount(table.heads, minlength=len(table)) + np.bincount(table.tails, minlength=len(table))
-    by_degree = sorted(range(len(table)), key=lambda n: (-degree[n], _normal(table.labels[n])))[:top]
-    ordered = [table.by_rank(rank, members) for members in found[:shown_communities]]
-    central = table.by_rank(rank, range(len(table)))[:top]
-    shown = {*central, *by_degree, *(n for members in ordered for n in members[:5])}
-    shown.update(n for head, _, tail in bridges[:top] for n in (head, tail))
+    heads, tails, codes = table.heads[order], table.tails[order], table.relation[order]
+    crossing = np.flatnonzero(member_of[heads] != member_of[tails])
+    strength = rank[heads[crossing]] + rank[tails[crossing]]
+    bridges = crossing[np.argsort(-strength, kind="stable")[:top]].tolist()
+    degree = np.bincount(table.heads, minlength=n) + np.bincount(table.tails, minlength=n)
+    if n > top:  # only concepts whose degree reaches the top-th highest can be among the top
+        least = np.partition(degree, n - top)[n - top]
+        candidates = np.flatnonzero(degree >= least).tolist()
+    else:
+        candidates = range(n)
+    by_degree = sorted(candidates, key=lambda i: (-degree[i], _normal(table.labels[i])))[:top]
+    sizes = np.bincount(member_of) if n else np.zeros(0, dtype=np.int64)
+    # Each shown community's members, most central first.
+    by_community = np.lexsort((place, member_of))
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    ordered = [by_community[starts[c] : starts[c + 1]].tolist() for c in range(min(shown_communities, len(sizes)))]
+    central = analysis.by_rank[:top].tolist()
+    shown = {*central, *by_degree, *(i for members in ordered for i in members[:5])}
+    shown.update(i for r in bridges for i in (int(heads[r]), int(tails[r])))
     nodes = table.nodes
+    per_relation = np.bincount(codes, minlength=len(table.relations))
     return NetworkStats(
         kinds=Counter(table.kinds),
-        relations=Counter(table.relations[code] for code in codes),
-        components=nx.number_connected_components(undirected) if len(table) else 0,
-        by_pagerank=[(nodes[n], rank[n]) for n in central],
-        by_degree=[(nodes[n], int(degree[n])) for n in by_degree],
-        communities=[Community(table.labels[m[0]], [nodes[n] for n in m]) for m in ordered],
+        relations=Counter({table.relations[c]: int(k) for c, k in enumerate(per_relation.tolist()) if k}),
+        components=analysis.components,
+        by_pagerank=[(nodes[i], float(rank[i])) for i in central],
+        by_degree=[(nodes[i], int(degree[i])) for i in by_degree],
+        communities=[Community(table.labels[m[0]], [nodes[i] for i in m]) for m in ordered],
         bridges=[
             Bridge(
-                Hop(nodes[head], table.relations[code], nodes[tail]), tuple(sorted((member_of[head], member_of[tail])))
+                Hop(nodes[heads[r]], table.relations[codes[r]], nodes[tails[r]]),
+                tuple(sorted((int(member_of[heads[r]]), int(member_of[tails[r]])))),
             )
-            for head, code, tail in bridges[:top]
+            for r in bridges
         ],
-        bridge_count=len(bridges),
-        labels={nodes[n]: table.describe(n) for n in sorted(shown)},
+        bridge_count=len(crossing),
+        labels={nodes[i]: table.describe(i) for i in sorted(shown)},
+        community_count=len(sizes),
     )
 
 

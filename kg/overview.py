@@ -18,16 +18,15 @@ import base64
 import json
 import zlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import networkx as nx
 import numpy as np
 
-from .communities import ClusterTree, cluster_tree, louvain_levels
-from .communities import by_rank as ranked
+from .analysis import DETAILS_LIMIT, NetworkAnalysis
+from .communities import ClusterTree
 from .network import NAVIGATION_KIND, ConceptTable
 
-# Concepts whose definition, question and sources reach the page (the most central).
-DETAILS_LIMIT = 2000
 # Characters of a concept label shown on a cluster.
 NAME_CHARS = 20
 # First-screen geometry, in canvas pixels: dot radius range, label font and line height.
@@ -69,16 +68,16 @@ def _names(tree: ClusterTree, labels: list[str], navigation: np.ndarray) -> list
 
 def _top_links(tree: ClusterTree, heads: np.ndarray, tails: np.ndarray) -> list[list[int]]:
     """[cluster a, cluster b, relations between them] for the first screen's clusters, a < b."""
-    owner = np.full(len(tree.order), -1, dtype=np.int64)
-    for index in tree.top:
+    top = np.array(sorted(tree.top), dtype=np.int64)
+    owner = np.empty(len(tree.order), dtype=np.int64)  # each concept's first-screen cluster, as a place in `top`
+    for place, index in enumerate(top.tolist()):
         cluster = tree.clusters[index]
-        owner[tree.order[cluster.start : cluster.end]] = index
+        owner[tree.order[cluster.start : cluster.end]] = place
     a, b = owner[heads], owner[tails]
     between = a != b
-    low, high = np.minimum(a, b)[between], np.maximum(a, b)[between]
-    width = max(len(tree.clusters), 1)
-    keys, counts = np.unique(low * width + high, return_counts=True)
-    return [[int(k // width), int(k % width), int(c)] for k, c in zip(keys, counts, strict=True)]
+    width = max(len(top), 1)
+    counts = np.bincount(np.minimum(a, b)[between] * width + np.maximum(a, b)[between], minlength=width * width)
+    return [[int(top[k // width]), int(top[k % width]), int(counts[k])] for k in np.flatnonzero(counts).tolist()]
 
 
 def strongest(links: list[list[int]], sizes: dict[int, int], per_cluster: int = LINKS_PER_CLUSTER) -> list[list[int]]:
@@ -141,8 +140,9 @@ def first_screen(tree: ClusterTree, labels: list[str], links: list[list[int]]) -
     return {c: (round(x), round(y)) for c, (x, y) in zip(top, centers.tolist(), strict=True)}
 
 
-def _pack(sections: list[tuple[str, str, bytes]]) -> tuple[str, list[list]]:
-    """One zlib-compressed, base64 block of sections, each starting at a multiple of 4 bytes."""
+def _pack(sections: list[tuple[str, str, bytes]]) -> tuple[Future, list[list]]:
+    """One zlib-compressed, base64 block of sections, each starting at a multiple of 4 bytes,
+    compressed in a thread (zlib lets go of the GIL: two blocks compress at once)."""
     body = bytearray()
     index = []
     for name, kind, raw in sections:
@@ -150,7 +150,10 @@ def _pack(sections: list[tuple[str, str, bytes]]) -> tuple[str, list[list]]:
         index.append([name, kind, len(body), len(raw)])
         body.extend(raw)
     # Level 1: a few per cent larger than 6, in a fifth of the time (450,000 concepts: 1.5 s, not 8).
-    return base64.b64encode(zlib.compress(bytes(body), 1)).decode("ascii"), index
+    return _COMPRESSING.submit(lambda: base64.b64encode(zlib.compress(body, 1)).decode("ascii")), index
+
+
+_COMPRESSING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kg-view-zlib")
 
 
 def _json_bytes(value: object) -> bytes:
@@ -165,29 +168,29 @@ def overview_data(
     details: Callable[[list[str]], list[dict]],
     kinds: list[dict],
     relations: list[dict],
+    analysis: NetworkAnalysis | None = None,
 ) -> tuple[dict, str, str]:
     """The page's JSON and its two compressed blocks (the network, the IRIs) for `table`.
     `details(iris)` gives each concept's definition, question, url and sources; it is asked
-    only for the most central concepts."""
-    rank = table.pagerank()
-    by_rank = ranked(table, rank)
-    number = np.empty(len(table), dtype=np.int64)
-    number[by_rank] = np.arange(len(table))
+    only for the most central concepts. `analysis`: the ranks and clusters of `table` (as
+    the build kept them), else computed here."""
+    analysis = analysis if analysis is not None else NetworkAnalysis(table)
+    by_rank, number = analysis.by_rank, analysis.number
     # Renumber everything by rank: concept k is the k-th most central.
-    labels = [table.labels[i] for i in by_rank.tolist()]
-    iris = [table.nodes[i] for i in by_rank.tolist()]
+    ranked = by_rank.tolist()
+    labels = [table.labels[i] for i in ranked]
+    iris = [table.nodes[i] for i in ranked]
     kind_names = [entry["kind"] for entry in kinds]
-    kind_codes = np.array([kind_names.index(table.kinds[i]) for i in by_rank.tolist()], dtype=np.uint8)
+    kind_of = np.array([kind_names.index(kind) for kind in table.kinds], dtype=np.uint8)
+    kind_codes = kind_of[by_rank]
     heads, tails = number[table.heads], number[table.tails]
     relation_names = [entry["relation"] for entry in relations]
     codes = np.array([relation_names.index(name) for name in table.relations], dtype=np.uint8)[table.relation]
-    renumbered = ConceptTable(
-        iris, [table.kinds[i] for i in by_rank.tolist()], labels, heads, tails, table.relation, table.relations
-    )
-    levels = [level[by_rank] for level in louvain_levels(table)]
-    tree = cluster_tree(renumbered, np.zeros(len(table)), levels=levels, ranked=True)
+    tree = analysis.tree
 
-    navigation = np.array([kind == NAVIGATION_KIND for kind in renumbered.kinds], dtype=bool)
+    navigation = np.zeros(len(table), dtype=bool)
+    if NAVIGATION_KIND in kind_names:
+        navigation = kind_codes == kind_names.index(NAVIGATION_KIND)
     names = _names(tree, labels, navigation)
     cluster_labels = [cluster_label(names[i], c.bundle) for i, c in enumerate(tree.clusters)]
     links = strongest(_top_links(tree, heads, tails), {c: tree.clusters[c].size for c in tree.top})
@@ -216,7 +219,7 @@ def overview_data(
 
     # Relations sorted by start then end; the ends stored as the gap from the previous end of
     # the same start, so most are small numbers and compress well.
-    order = np.lexsort((tails, heads))
+    order = np.argsort(heads * max(len(table), 1) + tails)  # one relation per pair: no ties
     heads, tails, codes = heads[order], tails[order], codes[order]
     gaps = tails.copy()
     same = np.zeros(len(heads), dtype=bool)
@@ -251,4 +254,4 @@ def overview_data(
         "details": detailed,
         "sections": sections,
     }
-    return data, block, iri_block
+    return data, block.result(), iri_block.result()

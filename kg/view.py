@@ -219,14 +219,15 @@ def render(
 
 
 def render_overview(
-    table: ConceptTable, *, title: str = "Concept network", note: str | None = None, details=None
+    table: ConceptTable, *, title: str = "Concept network", note: str | None = None, details=None, analysis=None
 ) -> str:
     """The overview page for a large network (see kg.overview), as HTML text. `details(iris)` gives
-    the definition, question, url and sources of each of those concepts (default: none)."""
-    return _overview(table, title=title, note=note, details=details)[0]
+    the definition, question, url and sources of each of those concepts (default: none);
+    `analysis`, a kg.analysis.NetworkAnalysis of `table` (default: computed here)."""
+    return _overview(table, title=title, note=note, details=details, analysis=analysis)[0]
 
 
-def _overview(table: ConceptTable, *, title: str, note: str | None, details) -> tuple[str, dict]:
+def _overview(table: ConceptTable, *, title: str, note: str | None, details, analysis=None) -> tuple[str, dict]:
     from collections import Counter
 
     from .overview import overview_data
@@ -241,6 +242,7 @@ def _overview(table: ConceptTable, *, title: str, note: str | None, details) -> 
         details=details or (lambda iris: [{} for _ in iris]),
         kinds=kinds,
         relations=relations,
+        analysis=analysis,
     )
     return _page(data, "overview.js", *blocks), data
 
@@ -281,7 +283,8 @@ def write_view(
     A network of more than DIRECT_LIMIT concepts becomes an overview of its communities
     unless `max_nodes` is given: then the `max_nodes` most central concepts (0: all) are
     drawn one by one."""
-    from .network import add_details, load_concepts, load_neighbourhood
+    from .analysis import NetworkAnalysis, load_analysed
+    from .network import add_details, load_neighbourhood
     from .store import open_store
 
     output = Path(output)
@@ -289,8 +292,9 @@ def write_view(
     # The network is read as a table, without texts: the whole of it, or around a concept
     # only the labels of the whole and the relations of the neighbourhood. Only the
     # concepts drawn become a networkx graph and get their texts.
+    analysis = None
     if around is None:
-        table = load_concepts(output)
+        table, analysis = load_analysed(output)
         total = len(table)
     else:
         table, center, total = load_neighbourhood(output, around, depth)
@@ -298,7 +302,15 @@ def write_view(
     title = f"Concept network of {output.resolve().name}/"
     if max_nodes is None and len(table) > DIRECT_LIMIT:
         note = _around_note(table, table.find(around), depth) if around is not None else None
-        page, overview = _overview(table, title=title, note=note, details=lambda iris: _details(output, iris))
+        # The whole network's ranks, clusters and texts as the build kept them (a part's: computed here).
+        analysis = analysis if analysis is not None else NetworkAnalysis(table)
+        page, overview = _overview(
+            table,
+            title=title,
+            note=note,
+            details=lambda iris: _details(output, iris, analysis.details),
+            analysis=analysis,
+        )
     else:
         overview = None
         shown, note, rank = select(table, around=around, depth=depth, max_nodes=max_nodes or None)
@@ -312,25 +324,13 @@ def write_view(
     return ViewResult(path, shown.number_of_nodes(), shown.number_of_edges(), total, note)
 
 
-def _details(output: Path, iris: list[str]) -> list[dict]:
-    """The definition, question, url and first sources of each concept named, for tooltips."""
-    from .network import _web_url, add_details
+def _details(output: Path, iris: list[str], kept: dict[str, dict]) -> list[dict]:
+    """The definition, question, url and first sources of each concept named, for tooltips:
+    those the build kept, the others read from the store."""
+    from .analysis import concept_details
     from .store import open_store
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from((iri, {"url": _web_url(iri)}) for iri in iris)
-    add_details(open_store(output), graph, iris)
-    found = []
-    for iri in iris:
-        attributes = graph.nodes[iri]
-        sources = attributes.get("sources", [])
-        found.append(
-            {
-                "definition": _shorten(attributes.get("definition") or "", MAX_DEFINITION),
-                "question": attributes.get("question") or "",
-                "url": attributes.get("url"),
-                "sources": sources[:MAX_SOURCES],
-                "more_sources": max(0, len(sources) - MAX_SOURCES),
-            }
-        )
-    return found
+    missing = [iri for iri in iris if iri not in kept]
+    if missing:
+        kept = {**kept, **dict(zip(missing, concept_details(open_store(output), missing), strict=True))}
+    return [kept[iri] for iri in iris]

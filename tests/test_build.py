@@ -160,7 +160,7 @@ def test_a_large_build_says_which_stage_it_is_in(tmp_path: Path):
         [sys.executable, "-m", "kg", "build", str(corpus), "-o", str(tmp_path / "out")], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    rules = [rule.filename.removesuffix(".ru") for rule in corpus_rules_of(load_rules())]
+    rules = [rule.stem for rule in corpus_rules_of(load_rules())]
     stages = [line for line in done.stderr.splitlines() if line.startswith(("concept rules:", "writing "))]
     # Each rule once, as it finishes, counted in the order they finish (two may run side by
     # side, so not always in file order).

@@ -100,3 +100,13 @@ def test_cli_view_says_it_wrote_an_overview_and_max_nodes_still_draws_concepts(n
     out = small_store(tmp_path / "small")
     result = CliRunner().invoke(main, ["view", "-o", str(out)])
     assert result.exit_code == 0 and "(12 concepts, 16 relations)" in result.stderr
+
+
+def test_stats_counts_every_community_and_shows_the_largest(network):
+    table = read_concepts(open_store(network))
+    found = communities(table)
+    assert len(found) > 12
+    report = summarize(table).report()
+    assert f"\ncommunities (Louvain): {len(found)} (the 12 largest shown)\n" in report
+    assert "\n  12. " in report and "\n  13. " not in report
+    assert "\nconnected components: " in report

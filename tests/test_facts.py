@@ -66,6 +66,8 @@ def test_the_layer_from_page_facts_is_the_layer_of_the_rules_over_the_page_graph
 def test_each_rule_file_says_where_it_runs():
     for path in sorted(Path(str(shipped_rules_folder())).glob("*.ru")):
         assert any(line.startswith("# runs: ") for line in path.read_text().splitlines()), path.name
+    for path in sorted(Path(str(shipped_rules_folder())).glob("*.sql")):
+        assert "-- runs: corpus" in path.read_text().splitlines(), path.name
     rules = load_rules()
     assert [rule.filename for rule in page_rules_of(rules)] == ["00-settings.ru", "05-page-facts.ru"]
     assert runs_where(rules[0]) == {"page", "corpus"}

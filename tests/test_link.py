@@ -18,7 +18,6 @@ from kg.errors import RuleError
 from kg.facts import corpus_rules_of
 from kg.link import SCRATCH_GRAPH, Rule, derive, load_rules, plan, run_rules, shipped_rules_folder
 from kg.namespaces import CONCEPTS_GRAPH, SKOS, STATISTICS_GRAPH
-from kg.query import parse_header
 from kg.store import bulk_load_file, open_store
 
 SITE = "https://term.greeks.live/"
@@ -82,9 +81,9 @@ def has(store: ox.Store, subject: str, predicate: str, obj: str) -> bool:
 def test_every_rule_file_explains_itself():
     rules = load_rules()
     assert [rule.filename for rule in rules] == sorted(rule.filename for rule in rules)
-    assert len(rules) == len([e for e in shipped_rules_folder().iterdir() if e.name.endswith(".ru")])
+    assert len(rules) == len([e for e in shipped_rules_folder().iterdir() if e.name.endswith((".ru", ".sql"))])
     for rule in rules:
-        header = parse_header(rule.text)
+        header = rule.header
         for key in ("title", "derives", "why"):
             assert header.get(key) and header[key][0], f"{rule.filename} has no '# {key}:' line"
 
@@ -297,7 +296,7 @@ def test_kg_link_verbose_says_which_rule_finished_and_how_long_each_took(seeds_b
     result = CliRunner().invoke(main, ["link", "-o", str(seeds_build), "-v"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    names = [rule.filename.removesuffix(".ru") for rule in corpus_rules_of(load_rules())]
+    names = [rule.stem for rule in corpus_rules_of(load_rules())]
     # Each corpus rule once (the page rules ran in the build's workers), as it finishes,
     # counted in finishing order; two may run side by side, so a rule may finish before
     # one listed above it.
@@ -310,7 +309,7 @@ def test_kg_link_verbose_says_which_rule_finished_and_how_long_each_took(seeds_b
     assert matches[0].group(1) == "00-settings" and matches[-1].group(1) == "95-statistics"
     assert lines.index("writing graph.ttl") > lines.index(finished[-1])
     timed = [line.split()[0] for line in lines if line.endswith(" ms")]
-    assert timed == [f"{name}.ru" for name in names]
+    assert timed == [rule.filename for rule in corpus_rules_of(load_rules())]
 
 
 def test_kg_link_lists_its_rules():
@@ -412,12 +411,18 @@ def derived(pages: ox.Store, rules: list[Rule], jobs: int, prefer_last: bool = F
 
 
 def rules_with(folder: Path, filename: str, old: str, new: str) -> Path:
-    """A rules folder holding the shipped `filename` with `old` replaced by `new`."""
+    """A rules folder holding the shipped `filename` (a path under queries/rules/) with `old`
+    replaced by `new`, under the file's own name."""
     text = shipped_rules_folder().joinpath(filename).read_text(encoding="utf-8")
     assert old in text, old
     folder.mkdir(exist_ok=True)
-    (folder / filename).write_text(text.replace(old, new), encoding="utf-8")
+    (folder / Path(filename).name).write_text(text.replace(old, new), encoding="utf-8")
     return folder
+
+
+# Rule 80 ships as SQL (80-related.sql, run by DuckDB); the same rule in SPARQL is
+# sparql/80-related.ru, which a --rules folder can put in its place.
+SPARQL_RELATED = "sparql/80-related.ru"
 
 
 @pytest.fixture
@@ -450,28 +455,34 @@ def test_the_rules_make_the_same_layer_in_every_order_their_plan_allows(corpus, 
 
 
 @pytest.mark.parametrize("corpus", ["example", "seeds", "layouts"])
-def test_a_step_run_in_parts_makes_what_it_makes_in_one_run(corpus, request, tmp_path: Path):
-    # Rule 80 ranks the related areas and definitions in sixteen parts (`# partition: 16`),
-    # to bound what each CONSTRUCT holds; in one part or in 256 the layer is the same.
+def test_rule_80_in_sql_makes_the_layer_rule_80_in_sparql_makes_in_any_number_of_parts(corpus, request, tmp_path: Path):
+    # The shipped rule 80 is SQL run by DuckDB; its SPARQL text ranks the related areas and
+    # definitions in sixteen parts (`# partition: 16`), to bound what each CONSTRUCT holds.
+    # In one part, sixteen or 256 it makes the layer the SQL rule makes, triple for triple.
     pages = (
         request.getfixturevalue("example_store")
         if corpus == "example"
         else open_store(request.getfixturevalue(f"{corpus}_build"))
     )
     shipped = load_rules()
-    assert [step.parts for rule in shipped for step in rule.steps() if step.parts] == [16, 16]
+    assert next(rule for rule in shipped if rule.name == "related").filename == "80-related.sql"
     expected = derived(pages, shipped, jobs=2)
-    assert any(quad.predicate.value == str(SKOS.related) for quad in expected)
-    for parts in (1, 256):
-        rules = load_rules(
-            rules_with(tmp_path / str(parts), "80-related.ru", "# partition: 16", f"# partition: {parts}")
-        )
+    overlaps = {quad.subject for quad in expected if quad.object.value == "urn:kg:vocab:Overlap"}
+    assert overlaps and any(quad.predicate.value == str(SKOS.related) for quad in expected)
+    assert {quad.predicate.value for quad in expected if quad.subject in overlaps} == {
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        *(f"urn:kg:vocab:{name}" for name in ("between", "shared", "sharedCount")),
+    }
+    for parts in (1, 16, 256):
+        folder = rules_with(tmp_path / str(parts), SPARQL_RELATED, "# partition: 16", f"# partition: {parts}")
+        rules = load_rules(folder)
+        assert next(rule for rule in rules if rule.name == "related").filename == "80-related.ru"
         assert derived(pages, rules, jobs=2) == expected, parts
 
 
 def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path: Path):
     def partitions(parts: str) -> list[str]:
-        folder = rules_with(tmp_path / parts, "80-related.ru", "# partition: 16", f"# partition: {parts}")
+        folder = rules_with(tmp_path / parts, SPARQL_RELATED, "# partition: 16", f"# partition: {parts}")
         rule = next(rule for rule in load_rules(folder) if rule.name == "related")
         return rule.steps()[1].partitions()
 
@@ -481,7 +492,7 @@ def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path
     assert load_rules()[0].steps()[0].partitions() == []  # no `# partition:` line: one run, as written
     with pytest.raises(RuleError, match=r"80-related.ru: line \d+: '# partition:' takes 1, 16, 256, not '10'"):
         partitions("10")
-    unused = rules_with(tmp_path / "unused", "80-related.ru", "FILTER(STRSTARTS(?oneHash, ?partition))", "")
+    unused = rules_with(tmp_path / "unused", SPARQL_RELATED, "FILTER(STRSTARTS(?oneHash, ?partition))", "")
     with pytest.raises(RuleError, match=r"80-related.ru: line \d+: a step with '# partition:' must use \?partition"):
         load_rules(unused)  # which reads every step
 
@@ -552,7 +563,7 @@ def test_an_after_line_names_rules_before_it(tmp_path: Path):
         load_rules(typo)
     step = rules_with(
         tmp_path / "step",
-        "80-related.ru",
+        SPARQL_RELATED,
         "# after: step 1, 70-label-containment\n# partition: 16\nCONSTRUCT {\n",
         "# after: step 2\n# partition: 16\nCONSTRUCT {\n",
     )

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import networkx as nx
+import numpy as np
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
@@ -42,12 +43,14 @@ from kg.errors import AmbiguousConcept, ExportError, NoPath, UnknownConcept
 from kg.export import EXPORTERS, export
 from kg.namespaces import CONCEPTS_GRAPH, KG, SKOS
 from kg.network import (
+    ConceptTable,
     centrality,
     concept_graph,
     concept_paths,
     find_concept,
     format_path,
     layout,
+    load_concepts,
     load_network,
     read_concepts,
     read_neighbourhood,
@@ -193,6 +196,29 @@ def test_an_unknown_label_lists_the_closest(graph):
         find_concept(graph, "Lightnin Netwrok")
     assert caught.value.closest == ["Lightning Network (definition)"]
     assert str(caught.value) == "no concept is labelled 'Lightnin Netwrok'; closest: Lightning Network (definition)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lightning network", "  LIGHTNING   Network ", "Gossip", "Peer to Peer", "State Channels (area)", MULTI_PARTY],
+)
+def test_the_table_finds_what_find_concept_finds(small, graph, text):
+    table = load_concepts(small)
+    assert table.nodes[table.find(text)] == find_concept(graph, text)
+
+
+@pytest.mark.parametrize("odd", ["Tab\tbed", "Two  spaces", " Leading", "Trailing ", "", "New\nline", "STRASSE"])
+def test_the_table_finds_labels_with_any_whitespace_or_case(odd):
+    # The table normalizes all labels at once when it can; a label that needs one by one
+    # (odd whitespace, an empty label) must not shift the others.
+    labels = ["Alpha", odd, "Straße Zwei", "Zeta"]
+    nodes = [f"urn:x:{i}" for i in range(len(labels))]
+    table = ConceptTable(nodes, ["term"] * 4, labels, np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), [])
+    assert table.find("zeta") == 3
+    assert table.find("strasse zwei") == 2
+    assert table.find("alpha") == 0
+    if odd.strip():
+        assert table.find(" ".join(odd.split())) == 1
 
 
 # -- paths --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from test_bad_input import GOOD_PAGE, dump, webpage
 
 from kg import BuildConfig, build
 from kg.cli import main
+from kg.factstore import FactStore
 from kg.namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
 from kg.spark import LAYER_FILE, PARTS_DIR, spark_build, start_session
 from kg.store import open_store
@@ -127,13 +128,26 @@ def test_failing_pages_on_executors_are_reported_as_locally(spark, tmp_path: Pat
 
 
 def test_no_store_writes_the_parts_and_the_layer(spark, tmp_path: Path):
-    build(None, BuildConfig(output=tmp_path / "local"))
+    import pyarrow.parquet as pq
+
+    local = build(None, BuildConfig(output=tmp_path / "local"))
     report = spark_build(None, BuildConfig(output=tmp_path / "spark"), store=False)
     assert report.committed and report.built == 8
+    # The summary is the local build's, node count included (counted by Spark, without a store).
+    assert (report.triples, report.nodes, report.messages()) == (local.triples, local.nodes, local.messages())
     out = tmp_path / "spark"
     assert not (out / "store").exists() and not (out / "graph.ttl").exists()
     parts = sorted((out / PARTS_DIR).glob("part-*.nq.gz"))
     assert parts
+    # The page facts the executors derived are there as Parquet, one file a task: every page
+    # with triples has its facts, and they are what the local build's facts store holds.
+    tables = [pq.read_table(path) for path in sorted((out / PARTS_DIR).glob("facts-*.parquet"))]
+    assert len(tables) == len(parts)
+    facts = [row for table in tables for row in table.column("facts").to_pylist()]
+    stored = FactStore.reader(tmp_path / "local")
+    kept = {bytes(row[0]) for row in stored.db.execute("SELECT facts FROM pages") if row[0]}
+    stored.close()
+    assert len(facts) == len(kept) > 0 and set(facts) == kept
     loaded = ox.Store()
     for path in [*parts, out / LAYER_FILE]:
         loaded.load(gzip.decompress(path.read_bytes()), format=ox.RdfFormat.N_QUADS)

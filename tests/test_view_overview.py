@@ -107,7 +107,7 @@ def test_search_reaches_a_concept_no_screen_shows_and_focuses_it(page):
     page.page.keyboard.press("Enter")
     assert page.js("() => kg.network.getSelectedNodes()") == [target]
     assert page.js("k => kg.nodes.get(k) !== null", target)
-    page.page.wait_for_function(CENTERED, arg=target, timeout=5_000)
+    page.page.wait_for_function(CENTERED, arg=target, timeout=15_000)
     kind = page.js("k => kg.data.kinds[kg.net().kinds[k]].kind", target)
     assert page.page.inner_text("#kg-status") == f"{label} ({kind})"
     # The clusters holding it were opened, outermost first.
@@ -179,7 +179,7 @@ def test_hovering_a_concept_draws_its_relations_strongly(page):
 def test_a_click_opens_a_concept_s_page_and_a_double_click_closes_its_cluster(page):
     page.js("() => { window.__opened = []; window.open = (...args) => { window.__opened.push(args); return null; }; }")
     concept = page.js("() => kg.focusConcept(kg.net().labels[0])")  # the most central concept
-    page.page.wait_for_function(CENTERED, arg=concept, timeout=5_000)
+    page.page.wait_for_function(CENTERED, arg=concept, timeout=15_000)
     page.page.wait_for_function("() => kg.net().iris !== null")
     x, y = page.screen_point(concept)
     page.page.mouse.click(x, y)
@@ -216,7 +216,7 @@ def test_hostile_labels_stay_text_in_the_overview(browser, tmp_path):  # noqa: F
         page.page.keyboard.press("Enter")
         selected = page.js("() => kg.network.getSelectedNodes()")
         assert page.js("k => kg.net().labels[k]", selected[0]) == HOSTILE_LABELS[0]
-        page.page.wait_for_function(CENTERED, arg=selected[0], timeout=5_000)
+        page.page.wait_for_function(CENTERED, arg=selected[0], timeout=15_000)
         x, y = page.screen_point(selected[0])
         page.page.mouse.move(x - 3, y - 3)
         page.page.mouse.move(x, y)

@@ -49,6 +49,9 @@ class SourceFile:
 
     path: Path
     root: Path
+    # A file Spark reads through a Hadoop file system (hdfs://…, s3a://…): its URL, which
+    # names it in IRIs; `path` and `root` are then the URL's path and its folder's.
+    url: str | None = None
 
     @property
     def name(self) -> str:
@@ -56,6 +59,10 @@ class SourceFile:
             return self.path.relative_to(self.root).as_posix()
         except ValueError:
             return self.path.as_posix()
+
+    def iri(self) -> str:
+        """The file's own IRI, for a page that names no URL: its file: IRI, or its URL."""
+        return self.url or self.path.resolve().as_uri()
 
 
 @dataclass
@@ -155,4 +162,4 @@ def fallback_url(source: SourceFile, config: BuildConfig, warnings: list[str], w
 
         return urljoin(config.base_url, quote(source.name))
     warnings.append(f"{why}; using its file: IRI (give --base-url to place it on the web)")
-    return source.path.resolve().as_uri()
+    return source.iri()

@@ -84,9 +84,14 @@ def read_limited(path: Path, limit: int, *, gunzip: bool = False) -> tuple[bytes
     expansion. PageError when the file is not a regular file or either is over `limit` bytes."""
     with open_regular(path) as stream:
         raw = stream.read(limit + 1)
+    return raw, limit_bytes(raw, limit, gunzip=gunzip)
+
+
+def limit_bytes(raw: bytes, limit: int, *, gunzip: bool = False) -> bytes:
+    """What kg reads from a file's bytes (read_limited's second half, for bytes read elsewhere)."""
     if len(raw) > limit:
         raise PageError(f"file is over the {limit}-byte limit; not read")
-    return raw, (_gunzip(raw, limit) if gunzip else raw)
+    return _gunzip(raw, limit) if gunzip else raw
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:

@@ -624,8 +624,13 @@
       row.style.paddingLeft = (ancestors(c).length - 1) * 12 + "px";  // nested clusters indented
       swatch.style.background = hueOf(c);
       row.appendChild(swatch);
-      var name = clusters[c].bundle ? clusters[c].label.split("\n")[0] : clusters[c].names[0];
-      row.appendChild(element("span", "kg-open-name", name + " \u00b7 " + number(size(c))));
+      // Two names: a sub-cluster often shares its most central concept with the cluster it is in.
+      var name = clusters[c].bundle ? clusters[c].label.split("\n")[0] : clusters[c].names.slice(0, 2).join(", ");
+      var named = element("div", "kg-open-item");
+      named.appendChild(element("div", "kg-open-name", name));
+      named.appendChild(element("div", "kg-open-size", number(size(c)) + " concepts"));
+      named.title = clusters[c].label.replace("\n", " \u00b7 ");
+      row.appendChild(named);
       button.type = "button";
       button.setAttribute("aria-label", "Close " + clusters[c].names[0]);
       button.addEventListener("click", function () { closeCluster(c); });
