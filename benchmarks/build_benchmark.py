@@ -1016,8 +1016,8 @@ def indexed_search_rows(pages: int, output: Path, word: str, repeats: int, area:
         return []
     import pyoxigraph as ox
 
+    from kg.library import find_query
     from kg.lookup import indexed_answer
-    from kg.query import find_query
 
     rows = []
     for name, bindings in (

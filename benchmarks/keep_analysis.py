@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kg.analysis import save_analysis
 from kg.factstore import FACTS_FILE, FactStore
-from kg.network import saved_concepts
+from kg.network.read import saved_concepts
 from kg.store import STORE_DIR, open_store
 
 _ROWS = ("token", "page rules", "network", "network heads", "network tails", "network relation")

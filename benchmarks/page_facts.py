@@ -106,7 +106,7 @@ def restore_pages(folder: Path) -> None:
 def concept_labels(output: Path) -> tuple[str, str, str]:
     """Two concepts to find a path between (the first two areas by IRI) and a word to search."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from kg.network import load_concepts
+    from kg.network.read import load_concepts
 
     table = load_concepts(output)
     areas = [label for label, kind in zip(table.labels, table.kinds, strict=True) if kind == "area"]

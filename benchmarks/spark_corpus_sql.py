@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from pyspark.sql import functions as F
 
-    from kg.spark import _shuffle_bytes, start_session
+    from kg.spark import start_session
+    from kg.spark_jobs import _shuffle_bytes
 
     files = sorted(str(path) for path in args.parts.glob("facts-*.parquet"))
     parquet = sum(os.path.getsize(path) for path in files)

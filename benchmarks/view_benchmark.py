@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from concept_fixtures import synthetic, write_store  # noqa: E402
 
-from kg.network import add_details, load_concepts  # noqa: E402
+from kg.network.read import add_details, load_concepts  # noqa: E402
 from kg.store import open_store  # noqa: E402
 from kg.view import render, select  # noqa: E402
 

@@ -1,5 +1,5 @@
 """`python -m kg` runs the command-line interface."""
 
-from .cli import main
+from .cli.common import main
 
 main()

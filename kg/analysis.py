@@ -32,7 +32,7 @@ from .communities import (
     cluster_tree,
     louvain_levels,
 )
-from .network import ConceptTable
+from .network.table import ConceptTable
 
 # Concepts whose definition, question and sources the overview page carries (the most central).
 DETAILS_LIMIT = 2000
@@ -158,7 +158,7 @@ def load_analysed(output: Path | str) -> tuple[ConceptTable, NetworkAnalysis]:
     one the build kept with it, or one that computes each piece when asked (a store read
     because no network was kept with it, or a build made before analyses were kept)."""
     from .factstore import FactStore
-    from .network import _no_concepts, read_concepts, saved_concepts
+    from .network.read import _no_concepts, read_concepts, saved_concepts
     from .store import open_store
 
     store = open_store(output)
@@ -235,9 +235,8 @@ def concept_details(store, iris: list[str]) -> list[dict]:
     concept named, as the page's tooltips show them, read from `store`'s concept layer."""
     import networkx as nx
 
-    from .browse import web_url
-    from .network import add_details
-    from .view import MAX_DEFINITION, MAX_SOURCES, _shorten
+    from .network.read import add_details
+    from .network.table import web_url
 
     graph = nx.DiGraph()
     graph.add_nodes_from((iri, {"url": web_url(iri)}) for iri in iris)
@@ -256,3 +255,15 @@ def concept_details(store, iris: list[str]) -> list[dict]:
             }
         )
     return found
+
+
+# Tooltips show this much of a definition, and this many of the pages asserting a concept.
+MAX_DEFINITION = 600
+
+
+MAX_SOURCES = 3
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
-from urllib.parse import urlsplit
 
 import networkx as nx
 import pyoxigraph as ox
 
 from .namespaces import CONCEPTS_GRAPH, KG, RDF, SKOS
+from .network.table import web_url
 from .results import QUERY_PREFIXES
 
 _GRAPH = ox.NamedNode(CONCEPTS_GRAPH)
@@ -79,17 +79,6 @@ class ConceptView:
     @property
     def web_url(self) -> str | None:
         return web_url(self.iri) or next(filter(None, map(web_url, self.sources)), None)
-
-
-def web_url(value: str | None) -> str | None:
-    """`value` when it is an http(s) URL a browser may open, else None."""
-    if not value:
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _key(term) -> str:
@@ -246,7 +235,7 @@ def _links_among(store: ox.Store, terms: list) -> Iterator[ox.Triple]:
 def neighbourhood(store: ox.Store, iri: str, *, max_nodes: int = MAX_DRAWN) -> tuple[nx.DiGraph, str | None, dict]:
     """The concept and those one relation away, with the relations among them, as `kg view --around
     LABEL --depth 1` draws them (the most central `max_nodes` when there are more); a note; PageRank."""
-    from .network import _NOT_RELATIONS, _Relations
+    from .network.read import _NOT_RELATIONS, _Relations
 
     center = _subject(iri)
     near = {center}

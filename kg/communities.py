@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from .network import ConceptTable
+from .network.table import ConceptTable
 
 # The first screen shows at most this many clusters (a bundle of the smallest counts as one).
 TOP_ITEMS = 30

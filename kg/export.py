@@ -63,14 +63,14 @@ EXPORTERS: dict[str, Exporter] = {
             "graphml",
             "graph.graphml",
             "GraphML: the concept network (Cytoscape, yEd, Gephi)",
-            "kg.network:write_graphml",
+            "kg.export_network:write_graphml",
         ),
-        Exporter("gexf", "graph.gexf", "GEXF: the concept network (Gephi)", "kg.network:write_gexf"),
+        Exporter("gexf", "graph.gexf", "GEXF: the concept network (Gephi)", "kg.export_network:write_gexf"),
         Exporter(
             "csv",
             "graph.csv",
             "CSV: the concept network as an edge table, labels first (spreadsheets)",
-            "kg.network:write_csv",
+            "kg.export_network:write_csv",
         ),
     )
 }

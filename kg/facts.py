@@ -21,7 +21,8 @@ import pyoxigraph as ox
 
 from .errors import RuleError
 from .namespaces import PROV, PROVENANCE_GRAPH, RDF
-from .query import QUERY_PREFIXES, syntax_error
+from .results import QUERY_PREFIXES
+from .sparql import syntax_error
 
 PAGE, CORPUS = "page", "corpus"
 _PROV_GRAPH = ox.NamedNode(PROVENANCE_GRAPH)
@@ -65,7 +66,7 @@ class PageRules:
 
     @classmethod
     def from_rules(cls, rules: list) -> PageRules:
-        from .link import single_settings, with_settings
+        from .rules import single_settings, with_settings
 
         store = ox.Store()
         constructs: list[tuple[str, str]] = []

@@ -26,7 +26,8 @@ import pyoxigraph as ox
 
 from .config import BuildConfig
 from .namespaces import KG, PROVENANCE_GRAPH
-from .report import PageOutcome
+from .readers import SourceFile
+from .report import BuildReport, PageOutcome
 
 _PROV = ox.NamedNode(PROVENANCE_GRAPH)
 BUILD_NODE = ox.NamedNode("urn:kg:build")
@@ -191,3 +192,67 @@ def drop_pages(store: ox.Store, pages: list[PreviousPage]) -> None:
             store.remove_graph(node)
         for quad in list(store.quads_for_pattern(node, None, None, _PROV)):
             store.remove(quad)
+
+
+def _unchanged(
+    files: list[SourceFile], previous: dict[str, list[PreviousPage]], report: BuildReport
+) -> tuple[list[SourceFile], list[PreviousPage], dict[str, str]]:
+    """Split the corpus for an incremental build: keep unchanged files' pages, read the rest.
+
+    Returns the files to read, the pages to drop (of changed files and of files no longer
+    in the corpus) and the page URLs already owned by kept pages.
+    """
+    to_read: list[SourceFile] = []
+    to_drop: list[PreviousPage] = []
+    owners: dict[str, str] = {}
+    shas: dict[str, str | None] = {}
+    for source in files:
+        try:
+            shas[source.name] = file_sha256(source.path)
+        except OSError:
+            shas[source.name] = None
+    forced = _sharing_a_graph(previous, shas)
+    for source in files:
+        before = previous.pop(source.name, None)
+        current = shas[source.name]
+        # Files whose pages failed are read again: the cause may lie outside the file
+        # (a context mapping, a remote host, the time budget).
+        if _still_stands(before, current) and source.name not in forced:
+            for page in before:
+                outcome = page.outcome()
+                report.pages.append(outcome)
+                report.triples += outcome.triples
+                if page.merged_into is None:
+                    owners[page.url] = outcome.label
+            continue
+        to_drop += before or []
+        to_read.append(source)
+    for gone in previous.values():  # sources no longer in the corpus
+        to_drop += gone
+        report.removed += len(gone)
+    return to_read, to_drop, owners
+
+
+def _still_stands(before: list[PreviousPage] | None, current: str | None) -> bool:
+    """Whether a file's pages from the last build are what reading it again would give."""
+    return bool(before and current and all(page.source_sha256 == current and not page.errors for page in before))
+
+
+def _sharing_a_graph(previous: dict[str, list[PreviousPage]], shas: dict[str, str | None]) -> set[str]:
+    """Unchanged files to read again because they share a page graph (one was merged into
+    the other's page) with a file that changed or is gone: the graph goes with either."""
+    stale = {name for name, before in previous.items() if name not in shas or not _still_stands(before, shas[name])}
+    sharers: dict[str, set[str]] = {}
+    for name, pages in previous.items():
+        for page in pages:
+            sharers.setdefault(page.merged_into or page.url, set()).add(name)
+    shared = [names for names in sharers.values() if len(names) > 1]
+    forced: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for names in shared:
+            if names & (stale | forced) and not names <= stale | forced:
+                forced |= names - stale
+                grew = True
+    return forced

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from .facts import PageRules, page_facts, stored_pages
 from .factstore import FactStore, subject_hash
 from .namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
+from .publish import page_piece, set_piece, update_pieces
 from .store import LOAD_BATCH_BYTES, bulk_load_file, release_memory
 
 Progress = Callable[[int, int], None]
@@ -186,7 +190,7 @@ def _remove_old(target: ox.Store, facts: FactStore, keys: list[str], report: Lay
 def save_network(source: ox.Store, facts: FactStore):
     """Keep the concept network of `source`'s layer in the facts store, so that kg view,
     path and stats start without reading the store (see network.saved_concepts); return it."""
-    from .network import read_concepts
+    from .network.read import read_concepts
 
     table = read_concepts(source)
     lists = {"nodes": table.nodes, "kinds": table.kinds, "labels": table.labels, "relations": table.relations}
@@ -205,3 +209,105 @@ def timed(report: LayerReport, name: str):
             report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - self.started
 
     return _Timer()
+
+
+# From this many pages the corpus pass runs on an on-disk store (in the staging folder):
+# Oxigraph's in-memory store takes about 450 bytes a quad and is no quicker at these joins.
+CORPUS_ON_DISK_FROM_PAGES = 2_000
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - began
+
+
+def refresh_facts(
+    store: ox.Store,
+    facts: FactStore,
+    page_rules: PageRules,
+    announce: Announce | None,
+    progress: Progress | None,
+    pages: list[str] | None = None,
+) -> int:
+    """Derive the facts of `pages` (default: every page the facts store has) again from their
+    graphs in `store` (a page rule changed, or the store's pages did); returns how many."""
+    pages = facts.urls() if pages is None else pages
+    if announce and pages:
+        announce(f"page facts: deriving those of {len(pages)} pages again from the store")
+    for done, (url, graph, _provenance) in enumerate(stored_pages(store, pages), 1):
+        facts.set_page(url, page_facts(url, graph, page_rules), _provenance)
+        set_piece(facts, url, page_piece(graph))
+        if progress:
+            progress(done, len(pages))
+    return len(pages)
+
+
+def derive_layer(
+    store: ox.Store,
+    facts: FactStore,
+    corpus_rules: list,
+    *,
+    full: bool,
+    announce: Announce | None = None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    timings: dict[str, float] | None = None,
+    workdir: Path | None = None,
+):
+    """The corpus pass over `facts`, and the concept layer it makes into `store` (all of it
+    when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
+    from .analysis import save_analysis
+    from .link import run_rules
+    from .lookup import update_index
+
+    timings = timings if timings is not None else {}
+    layer = LayerReport()
+    with tempfile.TemporaryDirectory(prefix="kg-corpus-", dir=workdir) as scratch:
+        with _timed(timings, "corpus: load facts"):
+            if announce:
+                announce("corpus rules: loading every page's facts")
+            on_disk = facts.page_count() >= CORPUS_ON_DISK_FROM_PAGES
+            corpus = corpus_store(facts, progress, workdir=Path(scratch) / "store" if on_disk else None)
+        made = Path(scratch) / "made" if _constructs_only(corpus_rules) else None
+        if made is not None:
+            made.mkdir()
+        with _timed(timings, "corpus: rules"):
+            layer.link = run_rules(corpus, corpus_rules, announce, jobs, keep=made)
+        with _timed(timings, "concept layer into the store"):
+            if announce:
+                announce("concept layer: " + ("loading it" if full else "applying what changed"))
+            apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
+        with _timed(timings, "concept network"):
+            network = save_network(corpus, facts)
+        with _timed(timings, "network: ranks, communities, texts"):
+            if announce:
+                announce("concept network: ranks, communities and the overview's clusters")
+            save_analysis(facts, network, corpus)
+        with _timed(timings, "look-up index, graph.ttl pieces"):
+            update_index(facts)
+            update_pieces(facts)
+        del corpus
+    release_memory()
+    return layer
+
+
+_GRAPH_NAMED = re.compile(r"\bGRAPH\s+(\S+)", re.IGNORECASE)
+
+
+_SCRATCH_NAMES = {"kgg:link-scratch", "<urn:kg:graph:link-scratch>"}
+
+
+def _constructs_only(rules: list) -> bool:
+    """Whether the layer is exactly what the rules' CONSTRUCTs made: no update among them
+    writes anywhere but the scratch graph (the settings), so none changes the layer."""
+    for rule in rules:
+        for step in rule.steps():
+            if step.graph is None:
+                text = "\n".join(line for line in step.text.splitlines() if not line.lstrip().startswith("#"))
+                if set(_GRAPH_NAMED.findall(text)) - _SCRATCH_NAMES or not _GRAPH_NAMED.search(text):
+                    return False
+    return True

@@ -100,7 +100,7 @@ class Snapshot:
 
 def _saved_index(output: Path, store: ox.Store) -> ConceptIndex | None:
     try:
-        from .network import saved_concepts  # a build that keeps its concept network beside the store
+        from .network.read import saved_concepts  # a build that keeps its concept network beside the store
     except ImportError:
         return None
     table = saved_concepts(output, store)

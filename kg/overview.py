@@ -25,7 +25,7 @@ import numpy as np
 
 from .analysis import DETAILS_LIMIT, NetworkAnalysis
 from .communities import ClusterTree
-from .network import NAVIGATION_KIND, ConceptTable
+from .network.table import NAVIGATION_KIND, ConceptTable
 
 # Characters of a concept label shown on a cluster.
 NAME_CHARS = 20

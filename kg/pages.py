@@ -16,8 +16,9 @@ from functools import cache
 from importlib import resources
 from urllib.parse import quote, urlencode
 
-from .browse import ConceptView, Link, web_url
-from .query import LibraryQuery
+from .browse import ConceptView, Link
+from .library import LibraryQuery
+from .network.table import web_url
 from .search import Hit
 
 _FILES = resources.files("kg.data") / "serve"

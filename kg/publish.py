@@ -1,4 +1,6 @@
-"""graph.ttl from what the build made, not from the store: Turtle pieces kept by page and by concept.
+"""The exports a build leaves: graph.ttl from the Turtle pieces it kept (or the store), recorded for the next build.
+
+`write_exports` writes them into the staging folder (for build, `kg link`, `kg query --update`).
 
 The worker that converts a page also writes the page's triples as Turtle (sorted, Oxigraph's
 serializer, without the prefix lines); the build keeps that piece beside the page's facts
@@ -30,8 +32,14 @@ from typing import BinaryIO
 import numpy as np
 import pyoxigraph as ox
 
+from .export import export, exporter
 from .factstore import FactStore
+from .folder import atomic_file
+from .incremental import Outputs, file_sha256, write_outputs
 from .namespaces import CONCEPTS_GRAPH, PREFIXES, PROVENANCE_GRAPH, STATISTICS_GRAPH
+from .report import Announce
+from .store import StagingStore
+from .workers import default_jobs
 
 _TURTLE = ox.RdfFormat.TURTLE
 _SCHEMA = """
@@ -218,3 +226,48 @@ def export_turtle(output: Path, store: ox.Store, destination: Path | BinaryIO) -
             return write_turtle(facts, stream)
     finally:
         facts.close()
+
+
+# The export every build leaves beside the store; the others come from `kg export`.
+BUILD_EXPORTS = ("turtle",)
+
+
+def count_nodes(store: ox.Store) -> int:
+    query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{PROVENANCE_GRAPH}>) }}"
+    return int(next(iter(store.query(query)))["n"].value)
+
+
+def write_exports(
+    stage: StagingStore,
+    rules: str,
+    announce: Announce | None = None,
+    jobs: int | None = None,
+    facts: FactStore | None = None,
+) -> tuple[list[str], int]:
+    """Write the build's exports into the staging folder and record them, with `rules` (what
+    made the concept layer), for the next build to compare (see incremental.Outputs).
+
+    Returns the files written and the node count, which the merged export finds as it goes
+    (else a count of its own). Given `facts`, graph.ttl is their pieces put end to end
+    when they cover the store (see kg.publish), else read from the store.
+    """
+    written, nodes = {}, None
+    from_pieces = facts is not None and covers(facts, stage.store)
+    if not from_pieces:
+        stage.reopen()  # the export starts without the memory the rules left in the store
+    for name in BUILD_EXPORTS:
+        filename = exporter(name).filename
+        if announce:
+            announce(f"writing {filename}")
+        if name == "turtle" and from_pieces:
+            with atomic_file(stage.export_path(filename)) as stream:
+                subjects = write_turtle(facts, stream)
+        else:
+            subjects = export(
+                stage.store, name, stage.export_path(filename), workdir=stage.folder, jobs=jobs or default_jobs()
+            )
+        nodes = subjects if subjects is not None else nodes
+        written[filename] = file_sha256(stage.export_path(filename))
+    nodes = count_nodes(stage.store) if nodes is None else nodes
+    write_outputs(stage.store, Outputs(rules, nodes, written))
+    return list(written), nodes

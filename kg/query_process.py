@@ -9,6 +9,7 @@ hundred million rows takes the memory of a pipe's buffer, not of the result.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -47,7 +48,6 @@ class QueryProcess:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> None:
-        from .query import _worker_source
 
         self.store_dir, self.text, self.timeout = store_dir, text, timeout
         self.started = time.perf_counter()
@@ -97,14 +97,12 @@ class QueryProcess:
             detail = lines[-1] if lines else f"exit code {self.child.returncode}"
             raise QueryError(f"the query process failed: {detail}") from None
         if header.get("error") == "syntax":
-            from .query import syntax_error
+            from .sparql import syntax_error
 
             raise QuerySyntaxError(syntax_error(SyntaxError(header["message"]), self.text))
         if header.get("error") == "store":
             raise StoreError(f"cannot open the store in {self.store_dir}: {header['message']}")
         if "error" in header:
-            from .query import _failure
-
             raise _failure(header["message"])
         return header["kind"]
 
@@ -126,7 +124,6 @@ class QueryProcess:
                 detail = json.loads(lines[-1])["message"]
             except (IndexError, ValueError, KeyError, TypeError):
                 detail = lines[-1] if lines else f"exit code {self.child.returncode}"
-            from .query import _failure
 
             raise _failure(detail)
         return time.perf_counter() - self.started
@@ -163,7 +160,7 @@ def stream_query(
     comes (see results.RESULT_FORMATS); `terminal`: escape what would steer a terminal.
     Returns the result's kind ("select", "ask" or "graph")."""
     from .offline import refuse_fetching
-    from .query import bind_with_values
+    from .sparql import bind_with_values
 
     refuse_fetching(text)
     text, bindings = bind_with_values(text, bindings)
@@ -193,3 +190,21 @@ def stream_query(
             writer.flush()
         process.finish()
         return process.kind
+
+
+_UNPROJECTED = re.compile(r"does not contains? variable \?(\S+) in its SELECT projection")
+
+
+def _failure(message: str) -> QueryError:
+    unprojected = _UNPROJECTED.search(message)
+    if unprojected:
+        name = unprojected.group(1)
+        return QueryError(
+            f"--bind {name}=... needs ?{name} in the query's SELECT clause: SPARQL pre-binding "
+            "(SEP-0007, which Oxigraph follows) only binds variables the query returns"
+        )
+    return QueryError(f"the query failed: {message}")
+
+
+def _worker_source() -> str:
+    return Path(__file__).with_name("query_worker.py").read_text(encoding="utf-8")

@@ -20,9 +20,10 @@ import pyoxigraph as ox
 from . import browse, pages
 from .endpoint import MEDIA_TYPES, ProtocolError, QueryRunner, SparqlRequest, negotiate, read_request, respond
 from .errors import QueryError
+from .library import check_bindings, library
 from .live import LiveBuild
-from .query import check_bindings, library, term_from_text
 from .results import Answer
+from .sparql import term_from_text
 
 log = logging.getLogger("kg.serve")
 

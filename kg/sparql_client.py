@@ -195,7 +195,7 @@ def _declared_prefixes(text: str) -> list[str]:
 def query_kind(text: str) -> str:
     """ "select", "ask" or "graph", found by running the query on an empty store here (which
     also gives a syntax error the same message as a local query)."""
-    from .query import syntax_error
+    from .sparql import syntax_error
 
     try:
         result = ox.Store().query(text, prefixes=QUERY_PREFIXES)
@@ -221,7 +221,7 @@ def run_on_endpoint(url: str, text: str, bindings: dict | None = None, timeout: 
     """Run a query on the SPARQL server at `url` (its query endpoint); the Answer is the one a
     local query gives. The server should take the union of its graphs as the default graph
     (Oxigraph: `oxigraph serve --union-default-graph`; Virtuoso does by default)."""
-    from .query import bind_with_values
+    from .sparql import bind_with_values
 
     text, left = bind_with_values(text, bindings)
     if left:

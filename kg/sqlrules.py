@@ -31,7 +31,8 @@ import pyoxigraph as ox
 from .errors import RuleError
 from .namespaces import KG
 from .offline import FetchRefused, refuse_fetching
-from .query import QUERY_PREFIXES, syntax_error
+from .results import QUERY_PREFIXES
+from .sparql import syntax_error
 
 SQL_SUFFIX = ".sql"
 # What one rule's DuckDB may hold before it spills to disk.

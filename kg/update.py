@@ -43,12 +43,12 @@ def apply_update(output: Path | str, text: str) -> UpdateResult:
         try:
             stage.store.update(text, prefixes=QUERY_PREFIXES)
         except SyntaxError as exc:
-            from .query import syntax_error
+            from .sparql import syntax_error
 
             raise QuerySyntaxError(syntax_error(exc, text)) from None
         after = len(stage.store)
-        from .build import write_exports
         from .factstore import write_store_token
+        from .publish import write_exports
 
         # The update may have changed pages: the facts kept beside the store no longer
         # match them, and the next build derives them again from the store's pages.

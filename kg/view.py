@@ -28,9 +28,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from .analysis import MAX_DEFINITION, MAX_SOURCES, _shorten
 from .errors import ViewError
 from .folder import atomic_file, check_destination
-from .network import ConceptTable, centrality, layout
+from .network.layout import layout
+from .network.table import ConceptTable, centrality
 
 # Above this many concepts the browser does no physics: positions come from Python.
 PHYSICS_LIMIT = 300
@@ -38,9 +40,6 @@ PHYSICS_LIMIT = 300
 DIRECT_LIMIT = 500
 DEFAULT_MAX_NODES = 2000
 DEFAULT_DEPTH = 2
-# Tooltips show this much of a definition, and this many of the pages asserting a concept.
-MAX_DEFINITION = 600
-MAX_SOURCES = 3
 
 KIND_COLORS = {
     "area": "#2f6fb3",
@@ -131,11 +130,6 @@ def _relation_styles(graph: nx.DiGraph) -> list[dict]:
 def _relation_legend(counts: dict[str, int]) -> list[dict]:
     ordered = [r for r in RELATION_STYLES if r in counts] + sorted(r for r in counts if r not in RELATION_STYLES)
     return [{"relation": r, **RELATION_STYLES.get(r, OTHER_RELATION), "count": counts[r]} for r in ordered]
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def page_data(graph: nx.DiGraph, *, title: str, note: str | None, rank: dict[str, float]) -> dict:
@@ -284,7 +278,7 @@ def write_view(
     unless `max_nodes` is given: then the `max_nodes` most central concepts (0: all) are
     drawn one by one."""
     from .analysis import NetworkAnalysis, load_analysed
-    from .network import add_details, load_neighbourhood
+    from .network.read import add_details, load_neighbourhood
     from .store import open_store
 
     output = Path(output)

@@ -69,7 +69,7 @@ def query_rows(output: Path, *args: str) -> list[list[str]]:
     """The rows (header left out) that `kg query -o OUTPUT ARGS -f csv` prints."""
     from click.testing import CliRunner
 
-    from kg.cli import main
+    from kg.cli.common import main
 
     result = CliRunner().invoke(main, ["query", "-o", str(output), *args, "-f", "csv"])
     assert result.exit_code == 0, result.output

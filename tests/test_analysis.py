@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from kg import BuildConfig, build
 from kg.analysis import NetworkAnalysis, load_analysed
-from kg.cli import main
+from kg.cli.common import main
 from kg.factstore import FACTS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent

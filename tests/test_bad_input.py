@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from conftest import write_files
 from pages import dump
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.readers import READERS
 from kg.store import open_store
 

@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.namespaces import KG, PROVENANCE_GRAPH, SCHEMA
 from kg.store import open_store
 
@@ -142,7 +142,7 @@ def test_a_large_build_says_which_stage_it_is_in(tmp_path: Path):
 
     from kg.build import PROGRESS_FROM_FILES
     from kg.facts import corpus_rules_of
-    from kg.link import load_rules
+    from kg.rules import load_rules
     from kg.sources import example_corpus
 
     # Past the file bar, a large build runs its rules and writes its export for minutes:

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from concept_fixtures import concept_quads, small_store, synthetic, write_store
 from test_view_overview import islands
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.communities import LEAF_LIMIT, MAX_CHILDREN, TOP_ITEMS, cluster_tree, communities, louvain_levels
-from kg.network import read_concepts, summarize
+from kg.network.read import read_concepts
+from kg.network.stats import summarize
 from kg.store import open_store
 
 

@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.errors import PageError
 from kg.namespaces import KG, PROVENANCE_GRAPH, SCHEMA
 from kg.readers.dump import json_fences

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 
 # Runs inside the namespace: mount the tmpfs, fill it but for `room` bytes, run kg, and
 # report what happened and what the folder holds afterwards.

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import readme_library_queries, readme_section
 
-from kg.cli import main
-from kg.query import library
+from kg.cli.common import main
+from kg.library import library
 
 COMMANDS = sorted(main.commands)
 QUERIES = sorted(library())

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import build_corpus, query_rows
 from pages import html
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.store import open_store
 
 CRUMBS = "https://crumbs.example/"

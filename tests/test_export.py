@@ -15,7 +15,7 @@ import rdflib
 from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.export import EXPORTERS, export
 from kg.store import open_store
 

@@ -15,11 +15,12 @@ from test_glossary_markup import CORPUS as GLOSSARY_CORPUS
 from test_site_layouts import CORPUS as LAYOUT_CORPUS
 
 from kg import BuildConfig, build
-from kg.cli import main
+from kg.cli.common import main
 from kg.facts import page_rules_of, runs_where
 from kg.factstore import FACTS_FILE
-from kg.link import load_rules, run_rules, shipped_rules_folder
+from kg.link import run_rules
 from kg.namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
+from kg.rules import load_rules, shipped_rules_folder
 from kg.sources import example_corpus
 from kg.store import open_store
 
@@ -119,7 +120,7 @@ def test_a_changed_page_rule_derives_every_page_s_facts_and_a_corpus_rule_only_t
     assert sorted(after) == sorted(before) and all(after[url] != before[url] for url in before)
     assert not any("#definition>" in line for line in layer_lines(open_store(out)))
 
-    from kg.link import relink
+    from kg.relink import relink
 
     assert relink(out, rules_dir=page_rules).facts_derived == 0  # the same page rules again
     # A corpus rule changed (labels off): the corpus pass runs, the facts are kept.
@@ -168,7 +169,7 @@ def test_the_corpus_pass_on_disk_makes_the_same_layer(tmp_path: Path, monkeypatc
     import sys
 
     build(None, BuildConfig(output=tmp_path / "memory"))
-    monkeypatch.setattr(sys.modules["kg.build"], "CORPUS_ON_DISK_FROM_PAGES", 1)
+    monkeypatch.setattr(sys.modules["kg.layer"], "CORPUS_ON_DISK_FROM_PAGES", 1)
     build(None, BuildConfig(output=tmp_path / "disk"))
     for graph in (CONCEPTS_GRAPH, STATISTICS_GRAPH):
         assert layer_lines(open_store(tmp_path / "disk"), graph) == layer_lines(open_store(tmp_path / "memory"), graph)
@@ -193,7 +194,7 @@ def test_a_rule_that_updates_the_layer_reaches_the_store(tmp_path: Path):
     flagged = [line for line in layer_lines(open_store(out)) if "flagged" in line]
     assert len(flagged) == 5
     # Without it again, the flags go (the layer's delta removes them).
-    from kg.link import relink
+    from kg.relink import relink
 
     relink(out)
     assert not [line for line in layer_lines(open_store(out)) if "flagged" in line]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.folder import MARKER
 from kg.sources import example_corpus
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fastpath import DOCUMENTS, TEXT
 
-from kg.build import PageConverter
 from kg.config import BuildConfig
+from kg.convert import PageConverter
 from kg.readers import Block, Page, SourceFile
 
 CONVERTER = PageConverter(BuildConfig())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.sources import example_corpus
 
 FORMATS = ("turtle", "trig", "nquads")

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import write_files
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.store import open_store
 
 SITE = "https://crumbs.example/"
@@ -216,7 +216,7 @@ def test_a_page_with_a_17_mb_string_builds_and_so_do_the_others(tmp_path: Path):
 def test_a_failure_inside_one_page_s_conversion_is_that_page_s_error(tmp_path: Path, monkeypatch):
     # Whatever a library raises on one page (here a MemoryError from reconciliation, as
     # Oxigraph's parser raised on a 17 MB string), that page fails and the rest commits.
-    build_module = importlib.import_module("kg.build")  # kg.build is also the build function
+    build_module = importlib.import_module("kg.convert")  # where a page is reconciled
     real = build_module.reconcile
 
     def failing(quads, page, *args, **kwargs):

@@ -13,11 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from kg import BuildConfig, build
-from kg.cli import main
+from kg.cli.common import main
 from kg.errors import RuleError
 from kg.facts import corpus_rules_of
-from kg.link import SCRATCH_GRAPH, Rule, derive, load_rules, plan, run_rules, shipped_rules_folder
+from kg.link import run_rules
 from kg.namespaces import CONCEPTS_GRAPH, SKOS, STATISTICS_GRAPH
+from kg.relink import derive
+from kg.rules import SCRATCH_GRAPH, Rule, load_rules, plan, shipped_rules_folder
 from kg.store import bulk_load_file, open_store
 
 SITE = "https://term.greeks.live/"

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from kg import BuildConfig, build
-from kg.cli import main
+from kg.cli.common import main
+from kg.library import find_query
 from kg.lookup import indexed_answer, indexed_search
-from kg.query import find_query, run_in_process
+from kg.query import run_in_process
 from kg.sources import example_corpus
 from kg.store import open_store
 

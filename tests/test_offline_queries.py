@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.errors import QueryError
 from kg.query import open_graph
 from kg.store import open_store

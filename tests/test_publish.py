@@ -13,11 +13,10 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg import BuildConfig, build
-from kg.build import count_nodes
-from kg.cli import main
+from kg.cli.common import main
 from kg.export import export
 from kg.factstore import FactStore
-from kg.publish import covers
+from kg.publish import count_nodes, covers
 from kg.sources import example_corpus
 from kg.store import open_store
 

@@ -22,8 +22,10 @@ from click.testing import CliRunner
 from sparql_servers import oxigraph_command, start_oxigraph, start_virtuoso, virtuoso_available
 
 from kg import BuildConfig, build
-from kg.cli import main
-from kg.query import library, run_in_child, store_dir, term_from_text
+from kg.cli.common import main
+from kg.library import library
+from kg.query import run_in_child, store_dir
+from kg.sparql import term_from_text
 from kg.sparql_client import PASSWORD_VARIABLE, USER_VARIABLE, run_on_endpoint
 
 # Virtuoso 7.2 evaluates an OPTIONAL whose join variable comes from a BIND before it as if

@@ -17,8 +17,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.query import Result
 
 from kg import BuildConfig, QueryError, QuerySyntaxError, QueryTimeout, build, open_graph
-from kg.cli import main
-from kg.query import find_query, library, parse_bindings, run_in_process, term_from_text
+from kg.cli.common import main
+from kg.library import find_query, library
+from kg.query import run_in_process
+from kg.sparql import parse_bindings, term_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA_PAGE = Path(__file__).parent / "data" / "query-extra" / "definition-rollup-sequencers.txt"
@@ -247,7 +249,7 @@ def test_the_table_is_readable_and_counts_its_rows(seeds_build: Path):
 
 
 def test_a_narrow_table_cuts_long_cells(example_build: Path):
-    from kg.query import render_table
+    from kg.results import render_table
 
     answer = open_graph(example_build).run("definitions-of", area="Peer to Peer")
     table = render_table(answer.solutions(), width=80)
@@ -432,7 +434,7 @@ def test_python_syntax_errors_are_named(seeds_build: Path):
 def test_values_go_into_the_query_s_own_where_clause():
     import pyoxigraph as ox
 
-    from kg.query import bind_with_values
+    from kg.sparql import bind_with_values
 
     term = {"x": ox.Literal("a } WHERE {")}
     cases = {

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import write_files
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.readers.dump import json_fences
 from kg.store import open_store
 

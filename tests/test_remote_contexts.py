@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 
 CONTEXT = {"@context": {"@vocab": "http://schema.org/", "title": "http://schema.org/name"}}
 

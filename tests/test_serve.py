@@ -26,7 +26,7 @@ from conftest import query_rows, write_files
 from rdflib.compare import isomorphic
 from serve_helpers import running_server
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.endpoint import MEDIA_TYPES, negotiate
 
 AREA_DEFINITIONS = "area-definitions"
@@ -60,7 +60,7 @@ def impatient_server(example):
 
 
 def _library_text(name: str) -> str:
-    from kg.query import library
+    from kg.library import library
 
     return library()[name].text
 
@@ -241,7 +241,7 @@ def test_a_browser_gets_yasgui_with_the_library_as_examples(server):
 
 
 def test_queries_lists_the_library_as_json_and_html(server):
-    from kg.query import library
+    from kg.library import library
 
     status, _, body = server.get("queries", accept="application/json")
     assert status == 200

@@ -19,7 +19,7 @@ from conftest import ROOT, write_files
 from test_bad_input import GOOD_PAGE, dump, webpage
 
 from kg import BuildConfig, build
-from kg.cli import main
+from kg.cli.common import main
 from kg.factstore import FactStore
 from kg.namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
 from kg.spark import LAYER_FILE, PARTS_DIR, spark_build, start_session

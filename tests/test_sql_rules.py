@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from test_link import P2P, concepts, copy_of
 
 from kg import BuildConfig, build
-from kg.cli import main
+from kg.cli.common import main
 from kg.errors import RuleError
-from kg.link import derive, load_rules, shipped_rules_folder
 from kg.namespaces import CONCEPTS_GRAPH
+from kg.relink import derive
+from kg.rules import load_rules, shipped_rules_folder
 from kg.store import open_store
 
 LABELLED = """-- title: Labelled areas
@@ -124,7 +125,7 @@ def test_a_sql_rule_that_fails_names_its_file_and_leaves_the_build_as_it_was(
 def test_a_changed_sql_rule_reruns_only_the_corpus_pass(tmp_path: Path):
     from test_facts import facts_rows, layer_lines
 
-    from kg.link import relink
+    from kg.relink import relink
 
     out = tmp_path / "out"
     build(None, BuildConfig(output=out))

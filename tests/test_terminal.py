@@ -13,7 +13,7 @@ import pages
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 
 SITE = "https://tricky.example/"
 # Sets the terminal's title, rings its bell and clears its screen; then a right-to-left override.

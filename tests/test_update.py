@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.store import open_store
 
 INSERT = "INSERT DATA { GRAPH <urn:x:notes> { <urn:x:a> skos:note 'added by hand' } }"

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from concept_fixtures import GOSSIP, LIGHTNING, STATE_AREA, small_store, synthetic, write_store
 
-from kg.cli import main
-from kg.network import load_network
+from kg.cli.common import main
+from kg.network.read import load_network
 from kg.view import PHYSICS_LIMIT
 
 CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")

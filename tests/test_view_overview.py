@@ -15,7 +15,7 @@ from concept_fixtures import Concept, concept_quads, synthetic, write_store
 from test_view_browser import Visit, browser, view  # noqa: F401 (browser is a fixture)
 
 from kg.communities import TOP_ITEMS
-from kg.network import read_concepts
+from kg.network.read import read_concepts
 from kg.store import open_store
 
 pytestmark = pytest.mark.timeout(300)

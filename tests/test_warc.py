@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from kg.cli import main
+from kg.cli.common import main
 from kg.config import BuildConfig
 from kg.errors import PageError
 from kg.readers import Page, Skipped, SourceFile, reader_for, supported
