@@ -79,7 +79,6 @@ def _subject_hashes(subjects: Iterable[str]) -> bytes:
     ).tobytes()
 
 
-_canonical: ox.Store | None = None
 _GRAPH = ox.NamedNode("urn:kg:graph:piece")
 _PLAIN = {ox.NamedNode("http://www.w3.org/2001/XMLSchema#string"), None}
 
@@ -92,7 +91,6 @@ def page_piece(triples: Iterable[tuple]) -> tuple[bytes, bytes]:
     values in canonical form ("...+00:00" dateTimes as "...Z"), and the piece must hold what
     the build's store holds.
     """
-    global _canonical
     plain, typed = [], []
     for triple in triples:
         value = triple[2]
@@ -100,11 +98,11 @@ def page_piece(triples: Iterable[tuple]) -> tuple[bytes, bytes]:
             typed if type(value) is ox.Literal and value.language is None and value.datatype not in _PLAIN else plain
         ).append(triple)
     if typed:
-        if _canonical is None:
-            _canonical = ox.Store()
-        _canonical.extend(ox.Quad(s, p, o, _GRAPH) for s, p, o in typed)
-        plain += [(quad.subject, quad.predicate, quad.object) for quad in _canonical]
-        _canonical.clear()
+        # A new store for each page: a cleared in-memory store still walks every quad it
+        # ever held, so reusing one makes each page slower than the last.
+        canonical = ox.Store()
+        canonical.extend(ox.Quad(s, p, o, _GRAPH) for s, p, o in typed)
+        plain += [(quad.subject, quad.predicate, quad.object) for quad in canonical]
     # Sorted as N-Triples lines (a space sorts before any character of a term's end).
     keyed = sorted({f"{s} {p} {o}": (s, p, o) for s, p, o in plain}.items())
     turtle = _body([ox.Triple(*terms) for _, terms in keyed])
