@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -93,6 +92,12 @@ def _groups(store: ox.Store, graph: str, workdir: Path, made: list[Path] | None)
     ordered.unlink()
 
 
+def _empty(folder: Path) -> Path:
+    path = folder / "empty.nt"
+    path.touch()
+    return path
+
+
 def _sort(sources: list[Path], target: Path, workdir: Path) -> None:
     """The lines of `sources`, each once, sorted by bytes, into `target`."""
     command = shutil.which("sort")
@@ -148,6 +153,7 @@ def apply_layer(
             count = 0
             with open(added, "wb") as adding:
                 files = None if made is None else sorted(made.glob(f"{graph.rsplit(':', 1)[-1]}-*.nt"))
+                files = None if files is None else [path for path in files if path.stat().st_size] or [_empty(made)]
                 for key, triples in _groups(source, graph, Path(scratch), files):
                     seen.add(key)
                     digest = subject_hash(triples)
@@ -261,8 +267,10 @@ def derive_layer(
     """The corpus pass over `facts`, and the concept layer it makes into `store` (all of it
     when `full`, else as a delta); the concept network kept in `facts`. Returns the rules' report."""
     from .analysis import save_analysis
-    from .link import run_rules
+    from .corpuspass import CorpusPass
+    from .link import corpus_pass
     from .lookup import update_index
+    from .workers import default_jobs
 
     timings = timings if timings is not None else {}
     layer = LayerReport()
@@ -270,44 +278,31 @@ def derive_layer(
         with _timed(timings, "corpus: load facts"):
             if announce:
                 announce("corpus rules: loading every page's facts")
+            source = Path(scratch) / "facts.nq"
+            with open(source, "wb") as out:
+                for chunk, _pages in facts.chunks(LOAD_BATCH_BYTES):
+                    out.write(chunk)
             on_disk = facts.page_count() >= CORPUS_ON_DISK_FROM_PAGES
-            corpus = corpus_store(facts, progress, workdir=Path(scratch) / "store" if on_disk else None)
-        made = Path(scratch) / "made" if _constructs_only(corpus_rules) else None
-        if made is not None:
-            made.mkdir()
-        with _timed(timings, "corpus: rules"):
-            layer.link = run_rules(corpus, corpus_rules, announce, jobs, keep=made)
+            corpus = CorpusPass([source], Path(scratch) / "pass", threads=jobs or default_jobs(), on_disk=on_disk)
+        made = Path(scratch) / "made"
+        try:
+            with _timed(timings, "corpus: rules"):
+                layer.link = corpus_pass(corpus, corpus_rules, announce, jobs)
+                corpus.write_layer(made)
+        finally:
+            corpus.close()
         with _timed(timings, "concept layer into the store"):
             if announce:
                 announce("concept layer: " + ("loading it" if full else "applying what changed"))
-            apply_layer(corpus, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
+            apply_layer(None, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
         with _timed(timings, "concept network"):
-            network = save_network(corpus, facts)
+            network = save_network(store, facts)
         with _timed(timings, "network: ranks, communities, texts"):
             if announce:
                 announce("concept network: ranks, communities and the overview's clusters")
-            save_analysis(facts, network, corpus)
+            save_analysis(facts, network, store)
         with _timed(timings, "look-up index, graph.ttl pieces"):
             update_index(facts)
             update_pieces(facts)
-        del corpus
     release_memory()
     return layer
-
-
-_GRAPH_NAMED = re.compile(r"\bGRAPH\s+(\S+)", re.IGNORECASE)
-
-
-_SCRATCH_NAMES = {"kgg:link-scratch", "<urn:kg:graph:link-scratch>"}
-
-
-def _constructs_only(rules: list) -> bool:
-    """Whether the layer is exactly what the rules' CONSTRUCTs made: no update among them
-    writes anywhere but the scratch graph (the settings), so none changes the layer."""
-    for rule in rules:
-        for step in rule.steps():
-            if step.graph is None:
-                text = "\n".join(line for line in step.text.splitlines() if not line.lstrip().startswith("#"))
-                if set(_GRAPH_NAMED.findall(text)) - _SCRATCH_NAMES or not _GRAPH_NAMED.search(text):
-                    return False
-    return True

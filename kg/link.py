@@ -13,10 +13,8 @@ through `layer.derive_layer`; `relink.derive` does the same for a store alone (t
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
@@ -25,7 +23,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import RuleError
 from .namespaces import CONCEPTS_GRAPH, KG, SKOS
 from .results import QUERY_PREFIXES
 from .rules import (
@@ -33,13 +30,9 @@ from .rules import (
     SCRATCH_GRAPH,
     PlannedStep,
     Rule,
-    Step,
     _without_suffix,
     plan,
-    single_settings,
-    with_settings,
 )
-from .sparql import syntax_error
 from .store import bulk_load_file, release_memory
 
 # A bulk load writes new files and costs ~50 ms however little it loads; below this size
@@ -74,61 +67,74 @@ def run_rules(
     prefer_last: bool = False,
     keep: Path | None = None,
 ) -> LinkReport:
-    """Clear the derived graphs and run `rules`; `announce` hears of each rule as it finishes.
+    """Clear the derived graphs of `store`, run the corpus rules of `rules` over what it
+    holds and write the layer they make into it; `announce` hears of each rule as it finishes.
 
-    With `keep`, a folder, the N-Triples each CONSTRUCT made for the concept or statistics
-    graph are left there (`concepts-N.nt`, `statistics-N.nt`) once loaded, so the caller
-    has the layer without reading it back from the store.
-
-    Up to `jobs` steps run at once (default: one per core, at most two), each as soon as
-    the steps it waits for (see `plan`) are done. With one job the steps run in file order;
-    with `prefer_last`, the last ready step always goes first instead: another order the
-    same plan allows, which must make the same layer.
+    With `keep`, a folder, the layer is also left there as N-Triples (`concepts-layer.nt`,
+    `statistics-layer.nt`). See `run_plan` for `jobs` and `prefer_last`.
     """
+    from .corpuspass import CorpusPass
+
+    report = LinkReport()
+    started = time.perf_counter()
+    clear_derived(store)
+    with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
+        source = Path(workdir) / "corpus.nq"
+        store.dump(source, format=ox.RdfFormat.N_QUADS)
+        with CorpusPass([source], Path(workdir) / "pass") as corpus:
+            report = corpus_pass(corpus, rules, announce, jobs, prefer_last=prefer_last)
+            made = keep or Path(workdir) / "made"
+            corpus.write_layer(made)
+        for graph in DERIVED_GRAPHS:
+            layer = made / f"{graph.rsplit(':', 1)[-1]}-layer.nt"
+            if layer.exists() and layer.stat().st_size:
+                bulk_load_file(store, layer, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def corpus_pass(
+    corpus, rules: list[Rule], announce=None, jobs: int | None = None, *, prefer_last: bool = False
+) -> LinkReport:
+    """Run the corpus rules of `rules` over `corpus` (a kg.corpuspass.CorpusPass)."""
     from .facts import corpus_rules_of
     from .workers import default_jobs
 
     rules = corpus_rules_of(rules)  # page rules run on each page (kg.facts), not over a store
     report = LinkReport()
     started = time.perf_counter()
-    clear_derived(store)
-    try:
-        with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
-            spans = _run_plan(store, plan(rules), Path(workdir), announce, jobs or default_jobs(), prefer_last, keep)
-    finally:
-        clear_graph(store, SCRATCH_GRAPH)
+    spans = run_plan(plan(rules), corpus.run_step, announce, jobs or default_jobs(), prefer_last)
     report.timings = [(rule.filename, spans[rule.filename][1] - spans[rule.filename][0]) for rule in rules]
-    report.counts = count(store)
+    report.counts = corpus.db.counts()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run_plan(
-    store: ox.Store,
+def run_plan(
     planned: list[PlannedStep],
-    workdir: Path,
+    run_step: Callable[[int, PlannedStep], None],
     announce: Callable[[str], None] | None,
     jobs: int,
     prefer_last: bool,
-    keep: Path | None = None,
 ) -> dict[str, list[float]]:
-    """Run the planned steps on `jobs` threads (Oxigraph evaluates a query without holding
-    Python's lock, so two queries use two cores); return each rule's first start and last end.
+    """Run the planned steps (`run_step(index, step)`) on `jobs` threads (DuckDB and Oxigraph
+    evaluate a query without holding Python's lock, so two queries use two cores); return
+    each rule's first start and last end.
 
-    Each query reads the store as it was when it started; the loads of what the steps made
-    take turns. After a failure no step starts, the running ones finish, and the first
+    With one job the steps run in file order; with `prefer_last`, the last ready step
+    always goes first instead: another order the same plan allows, which must make the
+    same layer. After a failure no step starts, the running ones finish, and the first
     failure is raised.
     """
     order = list(dict.fromkeys(item.rule.filename for item in planned))
     steps_left = {name: sum(1 for item in planned if item.rule.filename == name) for name in order}
     rules_done = 0
     spans: dict[str, list[float]] = {}
-    loading = threading.Lock()
 
     def run(index: int) -> None:
         item = planned[index]
         began = time.perf_counter()
-        _run_step(store, item.rule, item.step, single_settings(store), workdir / f"step-{index}.nt", loading, keep)
+        run_step(index, item)
         span = spans.setdefault(item.rule.filename, [began, began])
         span[0], span[1] = min(span[0], began), time.perf_counter()
 
@@ -196,66 +202,6 @@ def clear_graph(store: ox.Store, graph: str, batch: int = CLEAR_BATCH) -> None:
     if removed:
         store.flush()
         release_memory()
-
-
-def _run_step(
-    store: ox.Store,
-    rule: Rule,
-    step: Step,
-    settings: dict[str, str],
-    triples_file: Path,
-    writing: contextlib.AbstractContextManager | None = None,
-    keep: Path | None = None,
-) -> None:
-    """Run one request; a CONSTRUCT's triples go through an N-Triples file into bulk loads.
-    The loads (or the update) are made inside `writing`, a lock when steps run side by side.
-
-    The file, loaded in pieces, keeps memory flat however many triples a rule makes.
-    """
-    writing = writing or contextlib.nullcontext()
-    text = step.text if step.engine == "sql" else with_settings(step.text, settings)
-    try:
-        if step.engine == "sql":
-            _run_sql(store, rule, step, settings, triples_file)
-        elif step.graph is None:
-            with writing:
-                store.update(text, prefixes=QUERY_PREFIXES)
-            return
-        else:
-            parts = [with_settings(text, {"partition": partition}) for partition in step.partitions()]
-            _construct(store, parts or [text], triples_file)
-        size, graph = triples_file.stat().st_size, ox.NamedNode(step.graph)
-        with writing:
-            if size > BULK_LOAD_FROM_BYTES:
-                bulk_load_file(store, triples_file, ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-            elif size:
-                store.load(path=triples_file, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-        if keep is not None and step.graph in DERIVED_GRAPHS:
-            triples_file.rename(keep / f"{step.graph.rsplit(':', 1)[-1]}-{triples_file.name}")
-        triples_file.unlink(missing_ok=True)
-    except SyntaxError as exc:
-        raise RuleError(f"{rule.origin}: {syntax_error(exc, text)}") from None
-    except OSError as exc:
-        raise RuleError(f"{rule.origin}: the rule failed: {exc}") from None
-    finally:
-        release_memory()  # what the evaluation took, so that the rules' memory does not pile up
-
-
-def _run_sql(store: ox.Store, rule: Rule, step: Step, settings: dict[str, str], triples_file: Path) -> None:
-    """Run a `.sql` rule (kg.sqlrules) in a scratch folder beside `triples_file`."""
-    from .sqlrules import run_sql_rule, settings_values
-    from .workers import default_jobs
-
-    run_sql_rule(
-        store,
-        rule.origin,
-        step.text,
-        lambda query: with_settings(query, settings),
-        settings_values(store, SCRATCH_GRAPH),
-        triples_file.with_suffix(".sql.d"),
-        triples_file,
-        threads=default_jobs(),
-    )
 
 
 def _construct(store: ox.Store, texts: list[str], triples_file: Path) -> None:

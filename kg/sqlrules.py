@@ -11,40 +11,34 @@ columns in parallel. A `.sql` rule keeps the rule text readable and replaceable 
   the SPARQL CSV results format gives it (an IRI or a literal's text; unbound is '');
 - `$name` is the setting `kg:name` of `00-settings.ru` when it has one value (an integer
   as a number, anything else as its text), NULL when it has none;
-- the macros `iri(text)`, `literal(text)` and `integer_literal(number)` make N-Triples terms;
+- the tables of kg.corpusdb (`quads`, `facts`, `pages`, `layer`, `concepts`, `settings`)
+  are the corpus itself, every term in N-Triples syntax; its macros read terms
+  (`value`, `lang`, `datatype`, `is_iri`...) and make them (`iri(text)`, `literal(text)`,
+  `lang_literal`, `typed_literal`, `integer_literal(number)`);
 - the last statement is a SELECT with the columns `subject`, `predicate`, `object`, each
-  an N-Triples term: one triple per row (a row with a NULL is left out, as a CONSTRUCT
-  leaves out a triple with an unbound term), bulk-loaded into the concept graph.
+  an N-Triples term, and optionally `graph` (the statistics graph's IRI term, or the
+  concept graph's): one triple per row (a row with a NULL is left out, as a CONSTRUCT
+  leaves out a triple with an unbound term), into the concept graph by default.
 
-DuckDB runs in memory with a memory limit, spilling to the build's scratch folder beyond
-it, and without its extensions, so a rule never reaches the network.
+Each rule's tables live in a schema of its own, dropped when it ends. DuckDB runs in
+memory with a memory limit, spilling to the build's scratch folder beyond it, and without
+its extensions, so a rule never reaches the network.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pyoxigraph as ox
 
+from .corpusdb import LAYER_GRAPHS
 from .errors import RuleError
 from .namespaces import KG
 from .offline import FetchRefused, refuse_fetching
-from .results import QUERY_PREFIXES
-from .sparql import syntax_error
 
 SQL_SUFFIX = ".sql"
-# What one rule's DuckDB may hold before it spills to disk.
-MEMORY_LIMIT = "512MB"
 _SPARQL_INPUT = re.compile(r"\bsparql\(\s*\$\$(.*?)\$\$\s*\)", re.DOTALL | re.IGNORECASE)
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-_MACROS = (
-    "CREATE MACRO iri(value) AS '<' || value || '>'",
-    "CREATE MACRO integer_literal(value) AS '\"' || CAST(value AS VARCHAR) || '\"^^<" + _XSD_INTEGER + ">'",
-    "CREATE MACRO literal(value) AS '\"' || replace(replace(replace(replace(value, '\\', '\\\\'), '\"', '\\\"'),"
-    " chr(10), '\\n'), chr(13), '\\r') || '\"'",
-)
 
 
 def header_text(text: str) -> str:
@@ -83,74 +77,49 @@ def settings_values(store: ox.Store, graph: str) -> dict[str, object]:
     return values
 
 
-def run_sql_rule(
-    store: ox.Store,
-    origin: str,
-    text: str,
-    sparql_settings,
-    settings: dict[str, object],
-    workdir: Path,
-    triples_file: Path,
-    threads: int = 2,
-) -> None:
-    """Run the `.sql` rule `text` over `store`; write the triples it makes to `triples_file`."""
+def run_sql_rule(cursor, origin: str, text: str, select, settings: dict[str, object], *, default_graph: str) -> str:
+    """Run the `.sql` rule `text` on `cursor` (a DuckDB connection over the corpus tables, see
+    kg.corpusdb); return the name of the table of what it made: (graph, subject, predicate,
+    object), each an N-Triples term. `select(query)` gives a CSV file of a SPARQL SELECT's
+    results and its variables, for `sparql($$ ... $$)`."""
     import duckdb
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    inputs: list[Path] = []
-
     def read_input(match: re.Match) -> str:
-        query = sparql_settings(match.group(1))
-        path = workdir / f"input-{len(inputs)}.csv"
-        try:
-            solutions = store.query(query, prefixes=QUERY_PREFIXES)
-        except SyntaxError as exc:
-            raise RuleError(f"{origin}: {syntax_error(exc, query)}") from None
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise RuleError(f"{origin}: sparql($$ ... $$) takes a SELECT query")
-        columns = ", ".join(f"'{variable.value}': 'VARCHAR'" for variable in solutions.variables)
-        solutions.serialize(path, format=ox.QueryResultsFormat.CSV)
-        inputs.append(path)
+        path, variables = select(match.group(1))
+        columns = ", ".join(f"'{variable}': 'VARCHAR'" for variable in variables)
         options = "header = true, auto_detect = false, quote = '\"', escape = '\"'"
         return f"read_csv('{path}', {options}, columns = {{{columns}}})"
 
     sql = _SPARQL_INPUT.sub(read_input, text)
-    connection = duckdb.connect(
-        config={
-            "threads": max(1, threads),
-            "memory_limit": MEMORY_LIMIT,
-            "temp_directory": str(workdir / "spill"),
-            "preserve_insertion_order": False,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        }
-    )
     try:
-        for macro in _MACROS:
-            connection.execute(macro)
-        try:
-            statements = duckdb.extract_statements(sql)
-        except duckdb.Error as exc:
-            raise RuleError(f"{origin}: {exc}") from None
-        if not statements or statements[-1].type != duckdb.StatementType.SELECT:
-            raise RuleError(f"{origin}: the last statement must be a SELECT of subject, predicate, object")
-        *before, last = statements
-        try:
-            for statement in before:
-                connection.execute(statement.query, _parameters(statement, settings))
-            made = last.query.strip().rstrip(";")
-            target = str(triples_file).replace("'", "''")
-            connection.execute(
-                f"COPY (SELECT concat_ws(' ', subject, predicate, object, '.') FROM ({made}) "
-                "WHERE subject IS NOT NULL AND predicate IS NOT NULL AND object IS NOT NULL) "
-                f"TO '{target}' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')",
-                _parameters(last, settings),
-            )
-        except duckdb.Error as exc:
-            raise RuleError(f"{origin}: the rule failed: {exc}") from None
-    finally:
-        connection.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise RuleError(f"{origin}: {exc}") from None
+    if not statements or statements[-1].type != duckdb.StatementType.SELECT:
+        raise RuleError(f"{origin}: the last statement must be a SELECT of subject, predicate, object")
+    *before, last = statements
+    try:
+        for statement in before:
+            cursor.execute(statement.query, _parameters(statement, settings))
+        made = last.query.strip().rstrip(";")
+        cursor.execute(f"CREATE TABLE kg_rows AS {made}", _parameters(last, settings))
+        columns = [row[0] for row in cursor.execute("DESCRIBE kg_rows").fetchall()]
+        missing = {"subject", "predicate", "object"} - set(columns)
+        if missing:
+            raise RuleError(f"{origin}: the last SELECT gives no column {', '.join(sorted(missing))}")
+        graph = "graph" if "graph" in columns else f"'<{default_graph}>'"
+        cursor.execute(
+            f"CREATE TABLE kg_made AS SELECT {graph} AS graph, subject, predicate, object FROM kg_rows "
+            "WHERE subject IS NOT NULL AND predicate IS NOT NULL AND object IS NOT NULL"
+        )
+        wrong = cursor.execute(
+            "SELECT DISTINCT graph FROM kg_made WHERE graph NOT IN (?, ?) LIMIT 1", [f"<{g}>" for g in LAYER_GRAPHS]
+        ).fetchone()
+        if wrong is not None:
+            raise RuleError(f"{origin}: a rule writes the concept or statistics graph, not {wrong[0]}")
+    except duckdb.Error as exc:
+        raise RuleError(f"{origin}: the rule failed: {exc}") from None
+    return "kg_made"
 
 
 def _parameters(statement, settings: dict[str, object]) -> dict[str, object]:

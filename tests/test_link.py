@@ -482,6 +482,34 @@ def test_rule_80_in_sql_makes_the_layer_rule_80_in_sparql_makes_in_any_number_of
         assert derived(pages, rules, jobs=2) == expected, parts
 
 
+def _sparql_texts() -> list[str]:
+    return sorted(path.name for path in Path(str(shipped_rules_folder().joinpath("sparql"))).glob("*.ru"))
+
+
+@pytest.mark.parametrize("corpus", ["example", "seeds", "layouts"])
+@pytest.mark.parametrize("filename", _sparql_texts())
+def test_each_sql_rule_makes_the_layer_its_sparql_text_makes(filename, corpus, request, tmp_path: Path):
+    # A shipped SQL rule (run by DuckDB over the corpus tables) ships with its SPARQL text
+    # under sparql/; put in a --rules folder, that text runs on Oxigraph instead, in the same
+    # plan. The layer, concept and statistics graphs, must be the same triple for triple.
+    pages = (
+        request.getfixturevalue("example_store")
+        if corpus == "example"
+        else open_store(request.getfixturevalue(f"{corpus}_build"))
+    )
+    shipped = load_rules()
+    stem = filename.removesuffix(".ru")
+    assert next(rule for rule in shipped if rule.stem == stem).filename == f"{stem}.sql"
+    expected = derived(pages, shipped, jobs=2)
+    assert expected
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / filename).write_text(shipped_rules_folder().joinpath(f"sparql/{filename}").read_text(encoding="utf-8"))
+    rules = load_rules(folder)
+    assert next(rule for rule in rules if rule.stem == stem).filename == filename
+    assert derived(pages, rules, jobs=2) == expected
+
+
 def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path: Path):
     def partitions(parts: str) -> list[str]:
         folder = rules_with(tmp_path / parts, SPARQL_RELATED, "# partition: 16", f"# partition: {parts}")

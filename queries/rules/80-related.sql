@@ -23,16 +23,13 @@
 -- after: 35-facets, 70-label-containment
 
 -- What the rule reads: the concepts' kinds and the broader and narrower links, as the
--- rules before it left the concept graph.
-CREATE TABLE kinds AS SELECT * FROM sparql($$
-  SELECT ?concept ?kind WHERE { GRAPH kgg:concepts { ?concept kg:kind ?kind } }
-$$);
-CREATE TABLE narrower AS SELECT * FROM sparql($$
-  SELECT ?broader ?narrower WHERE { GRAPH kgg:concepts { ?broader skos:narrower ?narrower } }
-$$);
-CREATE TABLE broader AS SELECT * FROM sparql($$
-  SELECT ?narrower ?broader WHERE { GRAPH kgg:concepts { ?narrower skos:broader ?broader } }
-$$);
+-- rules before it left the concept graph (IRIs as text).
+CREATE TABLE kinds AS
+  SELECT value(s) AS concept, value(o) AS kind FROM concepts WHERE p = '<urn:kg:vocab:kind>';
+CREATE TABLE narrower AS
+  SELECT value(s) AS broader, value(o) AS narrower FROM concepts WHERE p = '<http://www.w3.org/2004/02/skos/core#narrower>';
+CREATE TABLE broader AS
+  SELECT value(s) AS narrower, value(o) AS broader FROM concepts WHERE p = '<http://www.w3.org/2004/02/skos/core#broader>';
 
 -- Two concepts one of which is broader or narrower than the other, in both orders.
 CREATE TABLE hierarchy AS

@@ -1,0 +1,240 @@
+"""The corpus pass's tables: every page's facts, the settings and the layer the rules make, in DuckDB.
+
+The corpus rules read the facts whole, join them, group and rank them. DuckDB does that on
+columns, on every core, and reads a table that is already there; Oxigraph evaluates such a
+query a row at a time, over a store that had to be loaded first. So the facts go into
+DuckDB once, and a rule in SQL (`NN-name.sql`) reads them as tables:
+
+- `quads (g, s, p, o)`: every page's facts (`g` the page) and the provenance graph;
+- `layer (g, s, p, o)`: what the rules before it made (the concept and statistics graphs);
+- `settings (name, value)`: each setting of `00-settings.ru` (`name` its local name);
+- views over them: `facts` (the page graphs), `pages (page)` (each page, a prov:Entity of
+  the provenance graph), `concepts (s, p, o)` (the concept graph so far).
+
+Every term is in N-Triples syntax, as Oxigraph writes it: `<iri>`, `_:b1`, `"text"`,
+`"text"@en`, `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`; the macros below read and
+make them. A rule in SPARQL (`.ru`) runs on an Oxigraph copy of the same tables, made the
+first time one needs it and kept in step after that: one mechanism, two engines.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pyoxigraph as ox
+
+from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, STATISTICS_GRAPH
+
+# What DuckDB may hold before it spills to the scratch folder.
+MEMORY_LIMIT = "1GB"
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_LINE = r"^(\S+) (\S+) (.*) \.$"
+_QUAD_LINE = r"^(\S+) (\S+) (.*) (<[^>]*>) \.$"
+
+# N-Triples escapes, as Oxigraph writes them: the named ones, and \u00XX for the other
+# control characters.
+_NAMED = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"'}
+_CONTROL = [code for code in (*range(0x20), 0x7F) if code not in _NAMED]
+
+
+def _escape_sql() -> str:
+    text = "replace(x, '\\', '\\\\')"
+    for code, escaped in _NAMED.items():
+        text = f"replace({text}, chr({code}), '{escaped}')"
+    for code in _CONTROL:
+        text = f"replace({text}, chr({code}), '\\u{code:04X}')"
+    return text
+
+
+def _unescape_sql() -> str:
+    # `\\` is set aside first (as chr(0), which no escaped text holds) so that `\\n` stays `\n`.
+    text = "replace(x, '\\\\', chr(0))"
+    for code, escaped in _NAMED.items():
+        text = f"replace({text}, '{escaped}', chr({code}))"
+    for code in _CONTROL:
+        text = f"replace({text}, '\\u{code:04X}', chr({code}))"
+    return f"CASE WHEN strpos(x, '\\') = 0 THEN x ELSE replace({text}, chr(0), '\\') END"
+
+
+MACROS = (
+    "CREATE MACRO is_iri(t) AS starts_with(t, '<')",
+    "CREATE MACRO is_blank(t) AS starts_with(t, '_:')",
+    "CREATE MACRO is_literal(t) AS starts_with(t, '\"')",
+    f"CREATE MACRO kg_escape(x) AS {_escape_sql()}",
+    f"CREATE MACRO kg_unescape(x) AS {_unescape_sql()}",
+    # The lexical form of a literal: between the first quote and the last one.
+    "CREATE MACRO lexical(t) AS kg_unescape(regexp_extract(t, '^\"(.*)\"(?:@[A-Za-z0-9-]+|\\^\\^<[^>]*>)?$', 1))",
+    # What SPARQL's STR gives: an IRI's text, a literal's lexical form (a blank node: itself).
+    "CREATE MACRO value(t) AS CASE WHEN starts_with(t, '<') THEN substr(t, 2, length(t) - 2)"
+    " WHEN starts_with(t, '\"') THEN lexical(t) ELSE t END",
+    "CREATE MACRO lang(t) AS CASE WHEN starts_with(t, '\"') THEN regexp_extract(t, '\"@([A-Za-z0-9-]+)$', 1) END",
+    "CREATE MACRO datatype(t) AS CASE WHEN NOT starts_with(t, '\"') THEN NULL"
+    " WHEN regexp_matches(t, '\"\\^\\^<[^>]*>$') THEN regexp_extract(t, '\"\\^\\^<([^>]*)>$', 1)"
+    " WHEN regexp_matches(t, '\"@[A-Za-z0-9-]+$') THEN 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString'"
+    f" ELSE '{_XSD}string' END",
+    "CREATE MACRO iri(x) AS '<' || x || '>'",
+    "CREATE MACRO literal(x) AS '\"' || kg_escape(x) || '\"'",
+    "CREATE MACRO lang_literal(x, tag) AS '\"' || kg_escape(x) || '\"@' || tag",
+    "CREATE MACRO typed_literal(x, dt) AS '\"' || kg_escape(x) || '\"^^<' || dt || '>'",
+    f"CREATE MACRO integer_literal(n) AS '\"' || CAST(n AS VARCHAR) || '\"^^<{_XSD}integer>'",
+)
+
+_TABLES = (
+    "CREATE TABLE quads (g VARCHAR, s VARCHAR, p VARCHAR, o VARCHAR)",
+    "CREATE TABLE layer (g VARCHAR, s VARCHAR, p VARCHAR, o VARCHAR)",
+    "CREATE TABLE settings (name VARCHAR, value VARCHAR)",
+    f"CREATE VIEW facts AS SELECT * FROM quads WHERE g <> '<{PROVENANCE_GRAPH}>'",
+    f"CREATE VIEW pages AS SELECT DISTINCT s AS page FROM quads WHERE g = '<{PROVENANCE_GRAPH}>'"
+    f" AND p = '{_RDF_TYPE}' AND o = '<http://www.w3.org/ns/prov#Entity>'",
+    f"CREATE VIEW concepts AS SELECT s, p, o FROM layer WHERE g = '<{CONCEPTS_GRAPH}>'",
+)
+LAYER_GRAPHS = (CONCEPTS_GRAPH, STATISTICS_GRAPH)
+
+
+def _lines(path: Path) -> str:
+    """A table of the lines of an N-Triples or N-Quads file (one column, `line`)."""
+    target = str(path).replace("'", "''")
+    # No delimiter, quote or escape: a line is one value. \x01 cannot occur in N-Quads
+    # (control characters are escaped there).
+    return (
+        f"read_csv('{target}', columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,"
+        " delim = chr(1), quote = '', escape = '', max_line_size = 1073741824)"
+    )
+
+
+def new_rows(rows: str) -> str:
+    """The rows (g, s, p, o) of the query `rows` that `layer` does not hold yet, each once:
+    the layer is a set of quads, as in a store, whichever rules make the same triple."""
+    return f"SELECT DISTINCT * FROM ({rows}) AS new ANTI JOIN main.layer USING (g, s, p, o)"
+
+
+class CorpusDB:
+    """One corpus pass's DuckDB database (in memory, spilling into `workdir`)."""
+
+    def __init__(self, workdir: Path, threads: int = 2) -> None:
+        self.workdir = Path(workdir)
+        (self.workdir / "spill").mkdir(parents=True, exist_ok=True)
+        self.db = duckdb.connect(
+            config={
+                "threads": max(1, threads),
+                "memory_limit": MEMORY_LIMIT,
+                "temp_directory": str(self.workdir / "spill"),
+                "preserve_insertion_order": False,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            }
+        )
+        for statement in (*MACROS, *_TABLES):
+            self.db.execute(statement)
+        self.lock = threading.Lock()
+        self._schemas = 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    def execute(self, sql: str, parameters=None) -> list[tuple]:
+        """Run one statement on a connection of its own (a DuckDB connection serves one
+        thread at a time; rules run two at once) and return its rows."""
+        cursor = self.db.cursor()
+        try:
+            cursor.execute(sql, parameters)
+            return cursor.fetchall() if cursor.description else []
+        finally:
+            cursor.close()
+
+    def add_nquads(self, path: Path) -> None:
+        """The quads of an N-Quads file (every quad in a named graph) into `quads`."""
+        self.execute(
+            "INSERT INTO quads SELECT m.g, m.s, m.p, m.o FROM (SELECT regexp_extract(line, "
+            f"'{_QUAD_LINE}', ['s', 'p', 'o', 'g']) AS m FROM {_lines(path)}) WHERE m.s <> ''"
+        )
+
+    def add_triples(self, path: Path, graph: str) -> None:
+        """The triples of an N-Triples file into `layer`, in `graph`."""
+        rows = (
+            "SELECT ? AS g, m.s, m.p, m.o FROM (SELECT regexp_extract(line, "
+            f"'{_LINE}', ['s', 'p', 'o']) AS m FROM {_lines(path)}) WHERE m.s <> ''"
+        )
+        self.execute(f"INSERT INTO main.layer {new_rows(rows)}", [f"<{graph}>"])
+
+    def set_settings(self, store: ox.Store, graph: str) -> None:
+        """`settings` from the settings graph of `store` (the scratch graph the settings rule writes)."""
+        rows = [
+            (quad.predicate.value.removeprefix(str(KG)), str(quad.object))
+            for quad in store.quads_for_pattern(ox.NamedNode(str(KG.settings)), None, None, ox.NamedNode(graph))
+            if quad.predicate.value.startswith(str(KG))
+        ]
+        with self.lock:
+            self.execute("DELETE FROM settings")
+            if rows:
+                cursor = self.db.cursor()
+                cursor.executemany("INSERT INTO settings VALUES (?, ?)", rows)
+                cursor.close()
+
+    def cursor(self):
+        """A connection of its own for one rule, with a schema of its own first on its search
+        path: the tables a rule makes cannot meet another's running beside it."""
+        with self.lock:
+            self._schemas += 1
+            name = f"rule_{self._schemas}"
+        cursor = self.db.cursor()
+        cursor.execute(f"CREATE SCHEMA {name}")
+        cursor.execute(f"SET schema = '{name}'")
+        cursor.execute(f"SET search_path = '{name},main'")
+        return cursor, name
+
+    def write_graph(self, graph: str, target: Path) -> int:
+        """`layer`'s triples in `graph` as N-Triples (unsorted, each once) into `target`; how many."""
+        name = str(target).replace("'", "''")
+        self.execute(
+            f"COPY (SELECT DISTINCT concat_ws(' ', s, p, o, '.') FROM layer WHERE g = ?) TO '{name}'"
+            " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')",
+            [f"<{graph}>"],
+        )
+        return self.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT s, p, o FROM layer WHERE g = ?)", [f"<{graph}>"]
+        )[0][0]
+
+    def write_layer(self, target: Path) -> None:
+        """Every triple of `layer` as N-Quads into `target` (for the Oxigraph copy)."""
+        name = str(target).replace("'", "''")
+        self.execute(
+            f"COPY (SELECT DISTINCT concat_ws(' ', s, p, o, g, '.') FROM layer) TO '{name}'"
+            " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"
+        )
+
+    def replace_layer(self, store: ox.Store) -> None:
+        """`layer` made anew from the derived graphs of `store` (after an update changed them there)."""
+        dumped = self.workdir / "layer-from-store.nq"
+        with open(dumped, "wb") as out:
+            for graph in LAYER_GRAPHS:
+                for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+                    out.write(f"{quad} .\n".encode())
+        with self.lock:
+            self.execute("DELETE FROM layer")
+            self.execute(
+                "INSERT INTO layer SELECT m.g, m.s, m.p, m.o FROM (SELECT regexp_extract(line, "
+                f"'{_QUAD_LINE}', ['s', 'p', 'o', 'g']) AS m FROM {_lines(dumped)}) WHERE m.s <> ''"
+            )
+        dumped.unlink()
+
+    def counts(self) -> dict[str, int]:
+        """Concepts per kg:kind, then the skos:broader, skos:related and kg:facet links (see link.count)."""
+        graph = f"<{CONCEPTS_GRAPH}>"
+        kinds = self.execute(
+            "SELECT value(o) AS kind, count(DISTINCT s) FROM layer WHERE g = ? AND p = ? GROUP BY kind ORDER BY kind",
+            [graph, f"<{KG.kind}>"],
+        )
+        counts = dict(kinds)
+        for name, predicate in (
+            ("skos:broader", "<http://www.w3.org/2004/02/skos/core#broader>"),
+            ("skos:related", "<http://www.w3.org/2004/02/skos/core#related>"),
+            ("kg:facet", f"<{KG.facet}>"),
+        ):
+            counts[name] = self.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT s, o FROM layer WHERE g = ? AND p = ?)", [graph, predicate]
+            )[0][0]
+        return counts
