@@ -194,9 +194,9 @@ class CorpusDB:
             " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')",
             [f"<{graph}>"],
         )
-        return self.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT s, p, o FROM layer WHERE g = ?)", [f"<{graph}>"]
-        )[0][0]
+        return self.execute("SELECT count(*) FROM (SELECT DISTINCT s, p, o FROM layer WHERE g = ?)", [f"<{graph}>"])[0][
+            0
+        ]
 
     def write_layer(self, target: Path) -> None:
         """Every triple of `layer` as N-Quads into `target` (for the Oxigraph copy)."""

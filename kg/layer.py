@@ -193,12 +193,14 @@ def _remove_old(target: ox.Store, facts: FactStore, keys: list[str], report: Lay
         target.update("DELETE DATA { " + " ".join(statements[begin : begin + _REMOVE_BATCH]) + " }")
 
 
-def save_network(source: ox.Store, facts: FactStore):
-    """Keep the concept network of `source`'s layer in the facts store, so that kg view,
-    path and stats start without reading the store (see network.saved_concepts); return it."""
+def save_network(source, facts: FactStore):
+    """Keep the concept network of `source`'s layer (a store, or the corpus pass's tables, a
+    kg.corpusdb.CorpusDB) in the facts store, so that kg view, path and stats start without
+    reading the store (see network.saved_concepts); return it."""
+    from .network.from_tables import concept_table
     from .network.read import read_concepts
 
-    table = read_concepts(source)
+    table = read_concepts(source) if isinstance(source, ox.Store) else concept_table(source)
     lists = {"nodes": table.nodes, "kinds": table.kinds, "labels": table.labels, "relations": table.relations}
     facts.put("network", json.dumps(lists, ensure_ascii=False).encode())
     for name in ("heads", "tails", "relation"):
@@ -289,14 +291,14 @@ def derive_layer(
             with _timed(timings, "corpus: rules"):
                 layer.link = corpus_pass(corpus, corpus_rules, announce, jobs)
                 corpus.write_layer(made)
+            with _timed(timings, "concept network"):
+                network = save_network(corpus.db, facts)
         finally:
             corpus.close()
         with _timed(timings, "concept layer into the store"):
             if announce:
                 announce("concept layer: " + ("loading it" if full else "applying what changed"))
             apply_layer(None, store, facts, full=full, report=layer, progress=progress, workdir=workdir, made=made)
-        with _timed(timings, "concept network"):
-            network = save_network(store, facts)
         with _timed(timings, "network: ranks, communities, texts"):
             if announce:
                 announce("concept network: ranks, communities and the overview's clusters")

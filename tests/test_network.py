@@ -602,3 +602,23 @@ def test_a_big_network_is_laid_out_in_python_and_cut_to_the_most_central(tmp_pat
 
 def test_concept_graph_reads_an_open_store_directly(small):
     assert concept_graph(open_store(small)).number_of_nodes() == len(SMALL_CONCEPTS)
+
+
+@pytest.mark.parametrize("corpus", ["example", "seeds"])
+def test_the_network_a_build_keeps_is_the_one_its_store_holds(corpus, request, tmp_path):
+    # The build makes the network from the corpus pass's tables, not from the store; view,
+    # path and stats read what it kept. It must be the network read_concepts finds in the store.
+    from kg import BuildConfig, build
+    from kg.network.read import saved_concepts
+    from kg.sources import example_corpus
+
+    pages = example_corpus() if corpus == "example" else request.getfixturevalue("seeds_dir")
+    output = tmp_path / "out"
+    assert build([str(pages)], BuildConfig(output=output)).committed
+    store = open_store(output)
+    kept, read = saved_concepts(output, store), read_concepts(store)
+    assert kept is not None and len(read) > 5 and len(read.heads) > 5
+    for name in ("nodes", "kinds", "labels", "relations"):
+        assert getattr(kept, name) == getattr(read, name), name
+    for name in ("heads", "tails", "relation"):
+        assert np.array_equal(getattr(kept, name), getattr(read, name)), name
