@@ -31,8 +31,6 @@ from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, STATISTICS_GRAPH
 MEMORY_LIMIT = "1GB"
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_LINE = r"^(\S+) (\S+) (.*) \.$"
-_QUAD_LINE = r"^(\S+) (\S+) (.*) (<[^>]*>) \.$"
 
 # N-Triples escapes, as Oxigraph writes them: the named ones, and \u00XX for the other
 # control characters.
@@ -111,6 +109,16 @@ def new_rows(rows: str) -> str:
     return f"SELECT DISTINCT * FROM ({rows}) AS new ANTI JOIN main.layer USING (g, s, p, o)"
 
 
+def _quads(path: Path) -> str:
+    """The quads (g, s, p, o) of an N-Quads file whose quads are all in named graphs. A subject,
+    predicate and graph name hold no space; the graph name is the last term of its line."""
+    return (
+        "SELECT g, s, p, left(rest, length(rest) - length(g) - 3) AS o FROM (SELECT split_part(line, ' ', 1) AS s,"
+        " split_part(line, ' ', 2) AS p, split_part(line, ' ', -2) AS g,"
+        f" substr(line, length(s) + length(p) + 3) AS rest FROM {_lines(path)} WHERE line LIKE '% .')"
+    )
+
+
 class CorpusDB:
     """One corpus pass's DuckDB database (in memory, spilling into `workdir`)."""
 
@@ -147,16 +155,14 @@ class CorpusDB:
 
     def add_nquads(self, path: Path) -> None:
         """The quads of an N-Quads file (every quad in a named graph) into `quads`."""
-        self.execute(
-            "INSERT INTO quads SELECT m.g, m.s, m.p, m.o FROM (SELECT regexp_extract(line, "
-            f"'{_QUAD_LINE}', ['s', 'p', 'o', 'g']) AS m FROM {_lines(path)}) WHERE m.s <> ''"
-        )
+        self.execute(f"INSERT INTO quads {_quads(path)}")
 
     def add_triples(self, path: Path, graph: str) -> None:
         """The triples of an N-Triples file into `layer`, in `graph`."""
         rows = (
-            "SELECT ? AS g, m.s, m.p, m.o FROM (SELECT regexp_extract(line, "
-            f"'{_LINE}', ['s', 'p', 'o']) AS m FROM {_lines(path)}) WHERE m.s <> ''"
+            "SELECT ? AS g, s, p, left(rest, length(rest) - 2) AS o FROM (SELECT split_part(line, ' ', 1) AS s,"
+            " split_part(line, ' ', 2) AS p, substr(line, length(s) + length(p) + 3) AS rest"
+            f" FROM {_lines(path)} WHERE line LIKE '% .')"
         )
         self.execute(f"INSERT INTO main.layer {new_rows(rows)}", [f"<{graph}>"])
 
@@ -215,10 +221,7 @@ class CorpusDB:
                     out.write(f"{quad} .\n".encode())
         with self.lock:
             self.execute("DELETE FROM layer")
-            self.execute(
-                "INSERT INTO layer SELECT m.g, m.s, m.p, m.o FROM (SELECT regexp_extract(line, "
-                f"'{_QUAD_LINE}', ['s', 'p', 'o', 'g']) AS m FROM {_lines(dumped)}) WHERE m.s <> ''"
-            )
+            self.execute(f"INSERT INTO layer {_quads(dumped)}")
         dumped.unlink()
 
     def counts(self) -> dict[str, int]:

@@ -80,7 +80,10 @@ def run_rules(
     clear_derived(store)
     with tempfile.TemporaryDirectory(prefix="kg-link-") as workdir:
         source = Path(workdir) / "corpus.nq"
-        store.dump(source, format=ox.RdfFormat.N_QUADS)
+        with open(source, "wb") as out:  # the named graphs: the corpus tables hold quads
+            for quad in store.quads_for_pattern(None, None, None, None):
+                if not isinstance(quad.graph_name, ox.DefaultGraph):
+                    out.write(f"{quad} .\n".encode())
         with CorpusPass([source], Path(workdir) / "pass") as corpus:
             report = corpus_pass(corpus, rules, announce, jobs, prefer_last=prefer_last)
             made = keep or Path(workdir) / "made"
