@@ -172,7 +172,7 @@ class PageConverter:
         outcome, triples = self.triples(page)
         graph = f"<{outcome.url}>"
         nquads = "".join([f"{s} {p} {o} {graph} .\n" for s, p, o in triples]).encode()
-        facts = page_facts(outcome.url, triples, self.page_rules) if self.page_rules is not None else b""
+        facts = page_facts(outcome.url, nquads, self.page_rules) if self.page_rules is not None else b""
         return PageResult(outcome, nquads, _record(page, outcome, source_sha256), facts, page_piece(triples))
 
     def convert_file(self, source: SourceFile, content: bytes | None = None, source_sha256: str = "") -> FileResult:

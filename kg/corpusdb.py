@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, STATISTICS_GRAPH
 
 # What DuckDB may hold before it spills to the scratch folder.
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "512MB"
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -120,12 +120,16 @@ def _quads(path: Path) -> str:
 
 
 class CorpusDB:
-    """One corpus pass's DuckDB database (in memory, spilling into `workdir`)."""
+    """One corpus pass's DuckDB database (in memory, or in a file for a large corpus; either
+spills into `workdir` beyond its memory limit)."""
 
-    def __init__(self, workdir: Path, threads: int = 2) -> None:
+    def __init__(self, workdir: Path, threads: int = 2, *, on_disk: bool = False) -> None:
         self.workdir = Path(workdir)
         (self.workdir / "spill").mkdir(parents=True, exist_ok=True)
+        # On disk, DuckDB compresses the columns (the same IRIs over and over) and keeps in
+        # memory only what a query is working on; in memory every string is held whole.
         self.db = duckdb.connect(
+            str(self.workdir / "corpus.duckdb") if on_disk else ":memory:",
             config={
                 "threads": max(1, threads),
                 "memory_limit": MEMORY_LIMIT,

@@ -46,14 +46,14 @@ class CorpusPass:
     """The corpus tables of one pass, and the steps that run over them.
 
     `sources`: N-Quads files of every page's facts and the provenance graph. `on_disk`:
-    the Oxigraph copy (if one is needed) is made on disk, in `workdir`.
+    the tables, and the Oxigraph copy if one is needed, are kept in files in `workdir`.
     """
 
     def __init__(self, sources: list[Path], workdir: Path, *, threads: int = 2, on_disk: bool = False) -> None:
         self.workdir = Path(workdir)
         self.sources = list(sources)
         self.on_disk = on_disk
-        self.db = CorpusDB(self.workdir / "duckdb", threads=threads)
+        self.db = CorpusDB(self.workdir / "duckdb", threads=threads, on_disk=on_disk)
         for source in self.sources:
             self.db.add_nquads(source)
         self.settings = ox.Store()  # the settings graph, which the settings rule writes

@@ -107,15 +107,16 @@ def page_facts(page: str, graph: bytes | Iterable[tuple], rules: PageRules) -> b
     if rules.settings:
         store.load(input=rules.settings, format=ox.RdfFormat.N_QUADS)
     store.add(ox.Quad(name, *_ENTITY, _PROV_GRAPH))
-    name = f"<{page}>"
-    lines: set[str] = set()
+    lines: set[bytes] = set()
     for origin, text in rules.queries:
         try:
-            found = store.query(text)
-            lines.update(f"{triple.subject} {triple.predicate} {triple.object} {name} .\n" for triple in found)
+            # N-Triples escapes every line break inside a term: each line is one triple.
+            lines.update(store.query(text).serialize(format=ox.RdfFormat.N_TRIPLES).splitlines())
         except OSError as exc:
             raise RuleError(f"{origin}: the rule failed on {page}: {exc}") from None
-    return "".join(sorted(lines)).encode()
+    # "s p o ." becomes "s p o <page> ."; the order of the lines is the same either way.
+    suffix = f" <{page}> .\n".encode()
+    return b"".join(line[:-2] + suffix for line in sorted(lines))
 
 
 def stored_pages(store: ox.Store, pages: Iterable[str]) -> Iterable[tuple[str, list[tuple], bytes]]:
