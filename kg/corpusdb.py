@@ -19,6 +19,7 @@ first time one needs it and kept in step after that: one mechanism, two engines.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
@@ -58,47 +59,56 @@ def _unescape_sql() -> str:
 
 
 MACROS = (
-    "CREATE MACRO is_iri(t) AS starts_with(t, '<')",
-    "CREATE MACRO is_blank(t) AS starts_with(t, '_:')",
-    "CREATE MACRO is_literal(t) AS starts_with(t, '\"')",
-    f"CREATE MACRO kg_escape(x) AS {_escape_sql()}",
-    f"CREATE MACRO kg_unescape(x) AS {_unescape_sql()}",
+    "CREATE OR REPLACE MACRO is_iri(t) AS starts_with(t, '<')",
+    "CREATE OR REPLACE MACRO is_blank(t) AS starts_with(t, '_:')",
+    "CREATE OR REPLACE MACRO is_literal(t) AS starts_with(t, '\"')",
+    f"CREATE OR REPLACE MACRO kg_escape(x) AS {_escape_sql()}",
+    f"CREATE OR REPLACE MACRO kg_unescape(x) AS {_unescape_sql()}",
     # The lexical form of a literal: between the first quote and the last one.
-    "CREATE MACRO lexical(t) AS kg_unescape(regexp_extract(t, '^\"(.*)\"(?:@[A-Za-z0-9-]+|\\^\\^<[^>]*>)?$', 1))",
+    "CREATE OR REPLACE MACRO lexical(t) AS"
+    " kg_unescape(regexp_extract(t, '^\"(.*)\"(?:@[A-Za-z0-9-]+|\\^\\^<[^>]*>)?$', 1))",
     # What SPARQL's STR gives: an IRI's text, a literal's lexical form (a blank node: itself).
-    "CREATE MACRO value(t) AS CASE WHEN starts_with(t, '<') THEN substr(t, 2, length(t) - 2)"
+    "CREATE OR REPLACE MACRO value(t) AS CASE WHEN starts_with(t, '<') THEN substr(t, 2, length(t) - 2)"
     " WHEN starts_with(t, '\"') THEN lexical(t) ELSE t END",
-    "CREATE MACRO lang(t) AS CASE WHEN starts_with(t, '\"') THEN regexp_extract(t, '\"@([A-Za-z0-9-]+)$', 1) END",
-    "CREATE MACRO datatype(t) AS CASE WHEN NOT starts_with(t, '\"') THEN NULL"
+    "CREATE OR REPLACE MACRO lang(t) AS"
+    " CASE WHEN starts_with(t, '\"') THEN regexp_extract(t, '\"@([A-Za-z0-9-]+)$', 1) END",
+    "CREATE OR REPLACE MACRO datatype(t) AS CASE WHEN NOT starts_with(t, '\"') THEN NULL"
     " WHEN regexp_matches(t, '\"\\^\\^<[^>]*>$') THEN regexp_extract(t, '\"\\^\\^<([^>]*)>$', 1)"
     " WHEN regexp_matches(t, '\"@[A-Za-z0-9-]+$') THEN 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString'"
     f" ELSE '{_XSD}string' END",
-    "CREATE MACRO iri(x) AS '<' || x || '>'",
-    "CREATE MACRO literal(x) AS '\"' || kg_escape(x) || '\"'",
-    "CREATE MACRO lang_literal(x, tag) AS '\"' || kg_escape(x) || '\"@' || tag",
-    "CREATE MACRO typed_literal(x, dt) AS '\"' || kg_escape(x) || '\"^^<' || dt || '>'",
-    f"CREATE MACRO integer_literal(n) AS '\"' || CAST(n AS VARCHAR) || '\"^^<{_XSD}integer>'",
+    "CREATE OR REPLACE MACRO iri(x) AS '<' || x || '>'",
+    "CREATE OR REPLACE MACRO literal(x) AS '\"' || kg_escape(x) || '\"'",
+    "CREATE OR REPLACE MACRO lang_literal(x, tag) AS '\"' || kg_escape(x) || '\"@' || tag",
+    "CREATE OR REPLACE MACRO typed_literal(x, dt) AS '\"' || kg_escape(x) || '\"^^<' || dt || '>'",
+    f"CREATE OR REPLACE MACRO integer_literal(n) AS '\"' || CAST(n AS VARCHAR) || '\"^^<{_XSD}integer>'",
 )
 
-_TABLES = (
-    "CREATE TABLE quads (g VARCHAR, s VARCHAR, p VARCHAR, o VARCHAR)",
-    "CREATE TABLE layer (g VARCHAR, s VARCHAR, p VARCHAR, o VARCHAR)",
-    "CREATE TABLE settings (name VARCHAR, value VARCHAR)",
-    f"CREATE VIEW facts AS SELECT * FROM quads WHERE g <> '<{PROVENANCE_GRAPH}>'",
-    f"CREATE VIEW pages AS SELECT DISTINCT s AS page FROM quads WHERE g = '<{PROVENANCE_GRAPH}>'"
-    f" AND p = '{_RDF_TYPE}' AND o = '<http://www.w3.org/ns/prov#Entity>'",
-    f"CREATE VIEW concepts AS SELECT s, p, o FROM layer WHERE g = '<{CONCEPTS_GRAPH}>'",
+# The facts kept from one build to the next in a build folder's corpus.duckdb (`page`: the
+# page each row came from); the layer and the settings are made anew by every pass.
+_FORMAT = "1"
+_KEPT = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS quads (page VARCHAR, g VARCHAR, s VARCHAR, p VARCHAR, o VARCHAR)",
 )
+_MADE = (
+    "CREATE OR REPLACE TABLE layer (g VARCHAR, s VARCHAR, p VARCHAR, o VARCHAR)",
+    "CREATE OR REPLACE TABLE settings (name VARCHAR, value VARCHAR)",
+    f"CREATE OR REPLACE VIEW facts AS SELECT g, s, p, o FROM quads WHERE g <> '<{PROVENANCE_GRAPH}>'",
+    f"CREATE OR REPLACE VIEW pages AS SELECT DISTINCT s AS page FROM quads WHERE g = '<{PROVENANCE_GRAPH}>'"
+    f" AND p = '{_RDF_TYPE}' AND o = '<http://www.w3.org/ns/prov#Entity>'",
+    f"CREATE OR REPLACE VIEW concepts AS SELECT s, p, o FROM layer WHERE g = '<{CONCEPTS_GRAPH}>'",
+)
+CORPUS_FILE = "corpus.duckdb"
 LAYER_GRAPHS = (CONCEPTS_GRAPH, STATISTICS_GRAPH)
 
 
-def _lines(path: Path) -> str:
+def _lines(path: Path, column: str = "line") -> str:
     """A table of the lines of an N-Triples or N-Quads file (one column, `line`)."""
     target = str(path).replace("'", "''")
     # No delimiter, quote or escape: a line is one value. \x01 cannot occur in N-Quads
     # (control characters are escaped there).
     return (
-        f"read_csv('{target}', columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,"
+        f"read_csv('{target}', columns = {{'{column}': 'VARCHAR'}}, header = false, auto_detect = false,"
         " delim = chr(1), quote = '', escape = '', max_line_size = 1073741824)"
     )
 
@@ -110,39 +120,74 @@ def new_rows(rows: str) -> str:
 
 
 def _quads(path: Path) -> str:
-    """The quads (g, s, p, o) of an N-Quads file whose quads are all in named graphs. A subject,
-    predicate and graph name hold no space; the graph name is the last term of its line."""
+    """The rows (page, g, s, p, o) of a file of lines "PAGE<tab>QUAD" (an N-Quads line, in a
+    named graph). An IRI holds no tab; a subject, predicate and graph name hold no space,
+    and the graph name is the last term of its line."""
     return (
-        "SELECT g, s, p, left(rest, length(rest) - length(g) - 3) AS o FROM (SELECT split_part(line, ' ', 1) AS s,"
-        " split_part(line, ' ', 2) AS p, split_part(line, ' ', -2) AS g,"
-        f" substr(line, length(s) + length(p) + 3) AS rest FROM {_lines(path)} WHERE line LIKE '% .')"
+        "SELECT page, g, s, p, left(rest, length(rest) - length(g) - 3) AS o FROM (SELECT page,"
+        " split_part(line, ' ', 1) AS s, split_part(line, ' ', 2) AS p, split_part(line, ' ', -2) AS g,"
+        " substr(line, length(s) + length(p) + 3) AS rest FROM (SELECT split_part(raw, chr(9), 1) AS page,"
+        f" substr(raw, length(page) + 2) AS line FROM {_lines(path, 'raw')}) WHERE line LIKE '% .')"
     )
+
+
+def _config(workdir: Path, threads: int) -> dict:
+    return {
+        "threads": max(1, threads),
+        "memory_limit": MEMORY_LIMIT,
+        "temp_directory": str(workdir / "spill"),
+        "preserve_insertion_order": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
 
 
 class CorpusDB:
     """One corpus pass's DuckDB database (in memory, or in a file for a large corpus; either
-spills into `workdir` beyond its memory limit)."""
+    spills into `workdir` beyond its memory limit)."""
 
-    def __init__(self, workdir: Path, threads: int = 2, *, on_disk: bool = False) -> None:
+    def __init__(self, workdir: Path, threads: int = 2, *, on_disk: bool = False, path: Path | None = None) -> None:
         self.workdir = Path(workdir)
         (self.workdir / "spill").mkdir(parents=True, exist_ok=True)
         # On disk, DuckDB compresses the columns (the same IRIs over and over) and keeps in
         # memory only what a query is working on; in memory every string is held whole.
-        self.db = duckdb.connect(
-            str(self.workdir / "corpus.duckdb") if on_disk else ":memory:",
-            config={
-                "threads": max(1, threads),
-                "memory_limit": MEMORY_LIMIT,
-                "temp_directory": str(self.workdir / "spill"),
-                "preserve_insertion_order": False,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-            }
-        )
-        for statement in (*MACROS, *_TABLES):
+        if path is None and on_disk:
+            path = self.workdir / CORPUS_FILE
+        self.db = duckdb.connect(str(path) if path is not None else ":memory:", config=_config(self.workdir, threads))
+        for statement in (*MACROS, *_KEPT):
+            self.db.execute(statement)
+        if self.get("format") != _FORMAT:  # a file an older kg wrote: its facts are loaded again
+            self.db.execute("DROP TABLE quads")
+            self.db.execute(_KEPT[1])
+            self.put("format", _FORMAT)
+            self.put("token", None)
+        schemas = self.db.execute("SELECT schema_name FROM duckdb_schemas() WHERE starts_with(schema_name, 'rule_')")
+        for (schema,) in schemas.fetchall():  # left by a pass that was killed
+            self.db.execute(f"DROP SCHEMA {schema} CASCADE")
+        for statement in _MADE:
             self.db.execute(statement)
         self.lock = threading.Lock()
         self._schemas = 0
+        self.loaded = 0  # pages whose facts the last load wrote (see kg.layer.corpus_tables)
+
+    def get(self, key: str) -> str | None:
+        rows = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
+
+    def put(self, key: str, value: str | None) -> None:
+        self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+        if value is not None:
+            self.db.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+    @staticmethod
+    def seal(path: Path, token: str) -> None:
+        """Record in the file at `path` that its facts are those of the facts store of `token`."""
+        with tempfile.TemporaryDirectory(prefix="kg-corpus-", dir=path.parent) as scratch:
+            db = CorpusDB(Path(scratch), 1, path=path)
+            try:
+                db.put("token", token)
+            finally:
+                db.close()
 
     def close(self) -> None:
         self.db.close()
@@ -157,9 +202,16 @@ spills into `workdir` beyond its memory limit)."""
         finally:
             cursor.close()
 
-    def add_nquads(self, path: Path) -> None:
-        """The quads of an N-Quads file (every quad in a named graph) into `quads`."""
+    def add_pages(self, path: Path) -> None:
+        """The quads of a file of "PAGE<tab>QUAD" lines into `quads` (see kg.factstore.FactStore.lines)."""
         self.execute(f"INSERT INTO quads {_quads(path)}")
+
+    def drop_pages(self, urls: list[str] | None) -> None:
+        """Remove the quads of the pages `urls` (of every page: None)."""
+        if urls is None:
+            self.execute("DELETE FROM quads")
+        elif urls:
+            self.execute("DELETE FROM quads WHERE list_contains(?, page)", [urls])
 
     def add_triples(self, path: Path, graph: str) -> None:
         """The triples of an N-Triples file into `layer`, in `graph`."""
@@ -216,16 +268,24 @@ spills into `workdir` beyond its memory limit)."""
             " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"
         )
 
+    def write_quads(self, target: Path) -> None:
+        """Every quad of `quads` as N-Quads into `target` (for the Oxigraph copy)."""
+        name = str(target).replace("'", "''")
+        self.execute(
+            f"COPY (SELECT concat_ws(' ', s, p, o, g, '.') FROM quads) TO '{name}'"
+            " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"
+        )
+
     def replace_layer(self, store: ox.Store) -> None:
         """`layer` made anew from the derived graphs of `store` (after an update changed them there)."""
         dumped = self.workdir / "layer-from-store.nq"
         with open(dumped, "wb") as out:
             for graph in LAYER_GRAPHS:
                 for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-                    out.write(f"{quad} .\n".encode())
+                    out.write(f"-\t{quad} .\n".encode())
         with self.lock:
             self.execute("DELETE FROM layer")
-            self.execute(f"INSERT INTO layer {_quads(dumped)}")
+            self.execute(f"INSERT INTO layer SELECT g, s, p, o FROM ({_quads(dumped)})")
         dumped.unlink()
 
     def counts(self) -> dict[str, int]:

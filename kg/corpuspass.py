@@ -43,19 +43,16 @@ def writes_settings_only(text: str) -> bool:
 
 
 class CorpusPass:
-    """The corpus tables of one pass, and the steps that run over them.
-
-    `sources`: N-Quads files of every page's facts and the provenance graph. `on_disk`:
-    the tables, and the Oxigraph copy if one is needed, are kept in files in `workdir`.
+    """The corpus tables of one pass (`db`, a CorpusDB holding every page's facts and the
+    provenance graph), and the steps that run over them. `on_disk`: the Oxigraph copy, if
+    one is needed, is made on disk in `workdir`.
     """
 
-    def __init__(self, sources: list[Path], workdir: Path, *, threads: int = 2, on_disk: bool = False) -> None:
+    def __init__(self, db: CorpusDB, workdir: Path, *, on_disk: bool = False) -> None:
         self.workdir = Path(workdir)
-        self.sources = list(sources)
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.on_disk = on_disk
-        self.db = CorpusDB(self.workdir / "duckdb", threads=threads, on_disk=on_disk)
-        for source in self.sources:
-            self.db.add_nquads(source)
+        self.db = db
         self.settings = ox.Store()  # the settings graph, which the settings rule writes
         self.copy: ox.Store | None = None  # the Oxigraph copy, once a SPARQL step needs it
         self.writing = threading.Lock()
@@ -196,8 +193,10 @@ class CorpusPass:
         with self.writing:
             if self.copy is None:
                 copy = ox.Store(str(self.workdir / "sparql-store")) if self.on_disk else ox.Store()
-                for source in self.sources:
-                    bulk_load_file(copy, source, ox.RdfFormat.N_QUADS)
+                quads = self.workdir / "corpus.nq"
+                self.db.write_quads(quads)
+                bulk_load_file(copy, quads, ox.RdfFormat.N_QUADS)
+                quads.unlink()
                 copy.extend(self.settings)
                 layer = self.workdir / "layer-so-far.nq"
                 self.db.write_layer(layer)

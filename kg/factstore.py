@@ -57,6 +57,12 @@ class FactStore:
         # A build that fails leaves no facts store where there was none (a full disk, a
         # bad rule): the folder stays as it was.
         self.created = not read_only and str(path) != ":memory:" and not self.path.exists()
+        # What this build changed (the corpus tables take the same change), and what runs
+        # once the build's transaction has committed (with its token) or rolled back.
+        self.changed: set[str] = set()
+        self.cleared = False
+        self.after_commit: list = []
+        self.after_rollback: list = []
         if read_only:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
         else:
@@ -113,16 +119,40 @@ class FactStore:
 
     # pages
     def clear(self) -> None:
+        self.cleared = True
         self.db.execute("DELETE FROM pages")
         self.db.execute("DELETE FROM layer")
         self.put("network", None)
 
     def set_page(self, url: str, facts: bytes, provenance: bytes) -> None:
         digest = subject_hash(facts + b"\0" + provenance)
+        self.changed.add(url)
         self.db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (url, digest, facts, provenance))
 
     def drop_pages(self, urls: Iterable[str]) -> None:
+        urls = list(urls)
+        self.changed.update(urls)
         self.db.executemany("DELETE FROM pages WHERE url = ?", ((url,) for url in urls))
+
+    def write_lines(self, target: Path, urls: Iterable[str] | None = None) -> int:
+        """The facts and provenance of the pages `urls` (every page: None) into `target`, each
+        N-Quads line after its page's URL and a tab (see kg.corpusdb); how many pages."""
+        rows = (
+            self.db.execute("SELECT url, facts, provenance FROM pages")
+            if urls is None
+            else (
+                row
+                for url in urls
+                for row in self.db.execute("SELECT url, facts, provenance FROM pages WHERE url = ?", (url,))
+            )
+        )
+        count = 0
+        with open(target, "wb") as out:
+            for url, facts, provenance in rows:
+                tag = url.encode() + b"\t"
+                out.write(b"".join(tag + line for line in (facts + provenance).splitlines(keepends=True)))
+                count += 1
+        return count
 
     def urls(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT url FROM pages ORDER BY url")]
@@ -161,8 +191,11 @@ class FactStore:
         self.db.executemany("INSERT OR REPLACE INTO layer VALUES (?, ?, ?)", rows)
 
     def commit(self) -> None:
+        token = self.token
         self.db.execute("COMMIT")
         self.db.close()
+        for then in self.after_commit:
+            then(token)
 
     def rollback(self) -> None:
         try:
@@ -175,6 +208,8 @@ class FactStore:
             if self.created:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            for then in self.after_rollback:
+                then()
 
     def close(self) -> None:
         self.db.close()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .corpusdb import CORPUS_FILE, CorpusDB
 from .facts import PageRules, page_facts, stored_pages
 from .factstore import FactStore, subject_hash
 from .namespaces import CONCEPTS_GRAPH, STATISTICS_GRAPH
@@ -46,11 +47,18 @@ class LayerReport:
     changed: int = 0  # subjects whose quads changed (added, removed or different)
     added: int = 0  # quads
     removed: int = 0
+    loaded: int = 0  # pages whose facts went into the corpus tables (the others were kept there)
     timings: dict[str, float] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """What a build report shows of it."""
-        return {"subjects": self.subjects, "changed": self.changed, "added": self.added, "removed": self.removed}
+        return {
+            "subjects": self.subjects,
+            "changed": self.changed,
+            "added": self.added,
+            "removed": self.removed,
+            "facts loaded": self.loaded,
+        }
 
 
 def corpus_store(facts: FactStore, progress: Progress | None = None, *, workdir: Path | None = None) -> ox.Store:
@@ -219,9 +227,10 @@ def timed(report: LayerReport, name: str):
     return _Timer()
 
 
-# From this many pages the corpus pass runs on an on-disk store (in the staging folder):
-# Oxigraph's in-memory store takes about 450 bytes a quad and is no quicker at these joins.
-CORPUS_ON_DISK_FROM_PAGES = 2_000
+# From this many pages the corpus tables are a DuckDB file kept beside the facts store
+# (compressed, and updated by the pages that changed), not a database in memory made anew.
+# KG_CORPUS_ON_DISK_FROM_PAGES sets it (the tests use 0 to run the kept tables on small corpora).
+CORPUS_ON_DISK_FROM_PAGES = int(os.environ.get("KG_CORPUS_ON_DISK_FROM_PAGES", "2000"))
 
 
 @contextmanager
@@ -254,6 +263,43 @@ def refresh_facts(
     return len(pages)
 
 
+def corpus_tables(
+    facts: FactStore, scratch: Path, *, on_disk: bool, threads: int, announce: Announce | None = None
+) -> CorpusDB:
+    """The corpus tables of `facts`: every page's facts and provenance in DuckDB.
+
+    On disk they are kept beside the facts store (corpus.duckdb) from one build to the next,
+    with the token of the facts store they were made from: when that is the token the facts
+    store had before this build, only the pages this build changed are removed and added
+    again. Otherwise (a first build, a build that was stopped, a changed page rule) they are
+    loaded whole. The token is cleared before anything changes and written once the facts
+    store has committed, so a build killed in between leaves tables the next one reloads.
+    """
+    path = facts.path.with_name(CORPUS_FILE) if on_disk and str(facts.path) != ":memory:" else None
+    created = path is not None and not path.exists()
+    db = CorpusDB(scratch / "duckdb", threads, on_disk=on_disk, path=path)
+    try:
+        same = path is not None and not facts.cleared and db.get("token") is not None and db.get("token") == facts.token
+        urls = sorted(facts.changed) if same else None
+        if announce:
+            announce("corpus rules: " + (f"{len(urls)} pages' facts changed" if same else "loading every page's facts"))
+        db.put("token", None)
+        db.drop_pages(urls)
+        lines = scratch / "facts.lines"
+        db.loaded = facts.write_lines(lines, urls)
+        if db.loaded:
+            db.add_pages(lines)
+        lines.unlink(missing_ok=True)
+    except BaseException:
+        db.close()
+        raise
+    if path is not None:
+        facts.after_commit.append(lambda token: CorpusDB.seal(path, token))
+        if created:
+            facts.after_rollback.append(lambda: path.unlink(missing_ok=True))
+    return db
+
+
 def derive_layer(
     store: ox.Store,
     facts: FactStore,
@@ -278,14 +324,10 @@ def derive_layer(
     layer = LayerReport()
     with tempfile.TemporaryDirectory(prefix="kg-corpus-", dir=workdir) as scratch:
         with _timed(timings, "corpus: load facts"):
-            if announce:
-                announce("corpus rules: loading every page's facts")
-            source = Path(scratch) / "facts.nq"
-            with open(source, "wb") as out:
-                for chunk, _pages in facts.chunks(LOAD_BATCH_BYTES):
-                    out.write(chunk)
             on_disk = facts.page_count() >= CORPUS_ON_DISK_FROM_PAGES
-            corpus = CorpusPass([source], Path(scratch) / "pass", threads=jobs or default_jobs(), on_disk=on_disk)
+            db = corpus_tables(facts, Path(scratch), on_disk=on_disk, threads=jobs or default_jobs(), announce=announce)
+            corpus = CorpusPass(db, Path(scratch) / "pass", on_disk=on_disk)
+            layer.loaded = db.loaded
         made = Path(scratch) / "made"
         try:
             with _timed(timings, "corpus: rules"):

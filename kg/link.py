@@ -73,6 +73,7 @@ def run_rules(
     With `keep`, a folder, the layer is also left there as N-Triples (`concepts-layer.nt`,
     `statistics-layer.nt`). See `run_plan` for `jobs` and `prefer_last`.
     """
+    from .corpusdb import CorpusDB
     from .corpuspass import CorpusPass
 
     report = LinkReport()
@@ -83,8 +84,10 @@ def run_rules(
         with open(source, "wb") as out:  # the named graphs: the corpus tables hold quads
             for quad in store.quads_for_pattern(None, None, None, None):
                 if not isinstance(quad.graph_name, ox.DefaultGraph):
-                    out.write(f"{quad} .\n".encode())
-        with CorpusPass([source], Path(workdir) / "pass") as corpus:
+                    out.write(f"-\t{quad} .\n".encode())
+        db = CorpusDB(Path(workdir) / "duckdb")
+        db.add_pages(source)
+        with CorpusPass(db, Path(workdir) / "pass") as corpus:
             report = corpus_pass(corpus, rules, announce, jobs, prefer_last=prefer_last)
             made = keep or Path(workdir) / "made"
             corpus.write_layer(made)

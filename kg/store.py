@@ -4,6 +4,8 @@ Layout of a build folder (default ./output):
     store/          the live Oxigraph (RocksDB) store, opened by every later command
     facts.sqlite    each page's facts, the concept layer by concept and the concept network
                     (kg.factstore): what the next build and kg view/path/stats start from
+    corpus.duckdb   from 2,000 pages: the corpus tables (every page's facts, kg.corpusdb),
+                    kept so that the next build changes only the pages that changed
     graph.ttl ...   exports, each replaced atomically
     .staging-*/     a build in progress; swapped in only when complete
 A build never writes into store/ itself: it fills a staging store, then renames

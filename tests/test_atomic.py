@@ -24,9 +24,12 @@ def write_corpus(folder: Path, copies: int) -> Path:
     return folder
 
 
-def build(*args: str) -> subprocess.Popen:
+def build(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "kg", "build", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "kg", "build", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -104,12 +107,25 @@ def facts_token(out: Path) -> str | None:
             facts.close()
 
 
+def corpus_token(out: Path) -> str | None:
+    from kg.corpusdb import CORPUS_FILE, CorpusDB
+
+    db = CorpusDB(out / ".scratch", 1, path=out / CORPUS_FILE)
+    try:
+        return db.get("token")
+    finally:
+        db.close()
+
+
 def test_a_killed_incremental_build_keeps_the_build_and_facts_and_the_next_is_right(tmp_path: Path):
     from kg.factstore import store_token
 
     out = tmp_path / "out"
     corpus = write_corpus(tmp_path / "corpus", 60)
-    assert build(str(corpus), "-o", str(out)).wait() == 0
+    # The corpus tables are kept in the build folder (corpus.duckdb), as for a large corpus.
+    kept = {"KG_CORPUS_ON_DISK_FROM_PAGES": "0"}
+    assert build(str(corpus), "-o", str(out), env=kept).wait() == 0
+    assert corpus_token(out) == facts_token(out)
     before_ttl = (out / "graph.ttl").read_bytes()
     before_quads = len(open_store(out))
     before_token = facts_token(out)
@@ -121,11 +137,13 @@ def test_a_killed_incremental_build_keeps_the_build_and_facts_and_the_next_is_ri
     kill_points = {
         # The facts store is written in place, in one transaction, from the start.
         "updating the facts": lambda: wait_for(staged, 300) and time.sleep(0.3) is None,
+        # The kept corpus tables take the changed pages (their token cleared first).
+        "changing the corpus tables": lambda: wait_for(lambda: (out / "corpus.duckdb.wal").exists(), 300),
         "applying the layer delta": lambda: wait_for(lambda: list(out.glob(".staging-*/kg-layer-*")), 300),
         "exporting": lambda: wait_for(lambda: list(out.glob(".staging-*/.graph.ttl*.partial")), 300),
     }
     for point, reached in kill_points.items():
-        process = build(str(corpus), "-o", str(out))
+        process = build(str(corpus), "-o", str(out), env=kept)
         assert reached(), f"the build never reached {point}"
         assert process.poll() is None, f"the build ended before the kill point {point}"
         os.kill(process.pid, signal.SIGKILL)
@@ -135,14 +153,14 @@ def test_a_killed_incremental_build_keeps_the_build_and_facts_and_the_next_is_ri
         assert facts_token(out) == before_token == store_token(open_store(out)), point
 
     # The next build is incremental and right: what a full build of the same pages makes.
-    done = build(str(corpus), "-o", str(out))
+    done = build(str(corpus), "-o", str(out), env=kept)
     _, stderr = done.communicate(timeout=600)
     assert done.returncode == 0 and b"480 pages unchanged" not in stderr and b"unchanged" in stderr, stderr
     full = tmp_path / "full"
     assert build(str(corpus), "-o", str(full)).wait() == 0
     assert (out / "graph.ttl").read_bytes() == (full / "graph.ttl").read_bytes()
     assert b"Mechanism (revised)" in (out / "graph.ttl").read_bytes()
-    assert facts_token(out) == facts_token(full) == store_token(open_store(out))
+    assert facts_token(out) == facts_token(full) == store_token(open_store(out)) == corpus_token(out)
 
 
 def test_interrupt_gives_a_clean_message(tmp_path: Path):

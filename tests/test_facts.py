@@ -201,3 +201,55 @@ def test_a_rule_that_updates_the_layer_reaches_the_store(tmp_path: Path):
     fresh = tmp_path / "fresh"
     build(None, BuildConfig(output=fresh))
     assert layer_lines(open_store(out)) == layer_lines(open_store(fresh))
+
+
+def test_the_corpus_tables_a_build_keeps_take_only_the_pages_that_changed(tmp_path: Path, monkeypatch):
+    import sys
+
+    from kg.corpusdb import CORPUS_FILE, CorpusDB
+
+    monkeypatch.setattr(sys.modules["kg.layer"], "CORPUS_ON_DISK_FROM_PAGES", 0)
+    pages = tmp_path / "pages"
+    shutil.copytree(example_corpus(), pages)
+    out = tmp_path / "out"
+
+    def loaded() -> int:
+        report = build([str(pages)], BuildConfig(output=out))
+        assert report.committed and report.failed == 0
+        return report.layer["facts loaded"]
+
+    def tables_token() -> str | None:
+        db = CorpusDB(tmp_path / "scratch", 1, path=out / CORPUS_FILE)
+        try:
+            return db.get("token")
+        finally:
+            db.close()
+
+    def facts_token() -> str:
+        with sqlite3.connect(out / FACTS_FILE) as db:
+            return db.execute("SELECT value FROM meta WHERE key = 'token'").fetchone()[0]
+
+    assert loaded() == 8
+    assert tables_token() == facts_token()
+    changed = pages / "area-state-channels.txt"
+    changed.write_text(changed.read_text("utf-8").replace("Mechanism ⎊", "Mechanism (revised) ⎊", 1), "utf-8")
+    assert loaded() == 1
+    assert tables_token() == facts_token()
+    build([str(pages)], BuildConfig(output=tmp_path / "full"))
+    for graph in (CONCEPTS_GRAPH, STATISTICS_GRAPH):
+        assert layer_lines(open_store(out), graph) == layer_lines(open_store(tmp_path / "full"), graph)
+
+    # kg link with a rule that fails changes nothing kept but the tables' token: the next
+    # build loads them whole, and its layer is still a full build's.
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    (broken / "96-broken.sql").write_text("-- title: Broken\n-- runs: corpus\nSELECT * FROM no_such_table;\n")
+    failed = CliRunner().invoke(main, ["link", "-o", str(out), "--rules", str(broken)])
+    assert failed.exit_code == 1 and "96-broken.sql" in failed.output
+    assert tables_token() is None
+    changed.write_text(changed.read_text("utf-8").replace("(revised)", "(revised twice)", 1), "utf-8")
+    assert loaded() == 8
+    assert tables_token() == facts_token()
+    build([str(pages)], BuildConfig(output=tmp_path / "full2"))
+    for graph in (CONCEPTS_GRAPH, STATISTICS_GRAPH):
+        assert layer_lines(open_store(out), graph) == layer_lines(open_store(tmp_path / "full2"), graph)
