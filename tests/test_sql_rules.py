@@ -148,3 +148,48 @@ def test_a_changed_sql_rule_reruns_only_the_corpus_pass(tmp_path: Path):
     assert facts_rows(out) == facts
     fewer = [line for line in layer_lines(open_store(out)) if "core#related>" in line]
     assert fewer and set(fewer) < set(related)
+
+
+def test_lcase_and_patterns_in_sql_are_what_sparql_makes_of_them(tmp_path: Path):
+    # SPARQL's LCASE is Rust's full lower case (a final capital sigma, the dotted capital I)
+    # and its patterns' \s, \w and \d are Unicode classes (a no-break space, "é", an Arabic
+    # digit); DuckDB's lower() and RE2 see them otherwise. The macros lcase and
+    # sparql_regex, which the rules in SQL use, give what Oxigraph gives.
+    from kg.corpusdb import CorpusDB
+
+    texts = [
+        "ΟΔΟΣ ΑΣ Σ",
+        "İstanbul",
+        "Définition ⎊ Sens",
+        "What is the\u00a0Risk of Peer\u2003to Peer?",
+        "Nonce\u00a0| Coin Words",
+        "x ⎊\u00a0Definition ",
+        "٣ apples_and-pears [x]",
+    ]
+    patterns = [
+        r"^\s*[\w-]+\s+⎊\s+",
+        r"\s*⎊\s*Definition\s*$",
+        r"^\s*what\s+(?:is|are)\s+the\s+(.+?)\s+(?:of|for|in)\s+.+$",
+        r"\s+⎊\s.*$|\s+[|–—]\s+[^|–—]*$",
+        r"\d+|\W+",
+        r"[\s\d\]]+",
+        r"\\s\p{Lu}",
+    ]
+    store, db = ox.Store(), CorpusDB(tmp_path)
+    try:
+        for text in texts:
+            literal = str(ox.Literal(text))
+            (row,) = store.query(f"SELECT (LCASE({literal}) AS ?l) WHERE {{}}")
+            assert db.execute("SELECT lcase(?)", [text]) == [(row["l"].value,)], text
+            for pattern in patterns:
+                given = ox.Literal(pattern)
+                (row,) = store.query(
+                    f"SELECT (REGEX({literal}, {given}, 'i') AS ?m) (REPLACE({literal}, {given}, '<$0>') AS ?r) {{}}"
+                )
+                got = db.execute(
+                    "SELECT regexp_matches(?, sparql_regex(?), 'i'), regexp_replace(?, sparql_regex(?), '<\\0>', 'g')",
+                    [text, pattern, text, pattern],
+                )
+                assert got == [(row["m"].value == "true", row["r"].value)], (text, pattern)
+    finally:
+        db.close()
