@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from test_link import P2P, concepts, copy_of
+from test_link import P2P, concepts, copy_of, derived, example_store  # noqa: F401 (a fixture)
 
 from kg import BuildConfig, build
 from kg.cli.common import main
@@ -193,3 +193,39 @@ def test_lcase_and_patterns_in_sql_are_what_sparql_makes_of_them(tmp_path: Path)
                 assert got == [(row["m"].value == "true", row["r"].value)], (text, pattern)
     finally:
         db.close()
+
+
+# The settings the rules in SQL read as patterns, each given twice over, and left out.
+_PATTERN_SETTINGS = {
+    "kg:continuationPattern": '"^(.+/)resource/([0-9]+)/?$"',
+    "kg:labelBoilerplate": '"\\\\s+⎊\\\\s.*$"',
+    "kg:facetPattern": '"^(.*)$"',
+    "kg:definitionBoilerplate": '"\\\\s*⎊.*$"',
+}
+
+
+@pytest.mark.parametrize("change", ["two values", "none"])
+def test_rules_in_sql_read_a_setting_of_several_values_or_none_as_their_sparql_texts_do(
+    change, request, tmp_path: Path
+):
+    # With one value (the shipped settings) a pattern is the setting's parameter, compiled
+    # once; with several, each gives its own rows, as SPARQL's OPTIONAL does, and with none
+    # the text stays as it is. The SQL rules and their SPARQL texts make the same layer.
+    settings = shipped_rules_folder().joinpath("00-settings.ru").read_text(encoding="utf-8")
+    for name, other in _PATTERN_SETTINGS.items():
+        line = re.search(rf"^    {name} .* ;$", settings, re.MULTILINE).group(0)
+        settings = settings.replace(line, "" if change == "none" else line.replace(f"{name} ", f"{name} {other} , "))
+    folders = {}
+    for kind in ("sql", "sparql"):
+        folders[kind] = tmp_path / kind
+        folders[kind].mkdir()
+        (folders[kind] / "00-settings.ru").write_text(settings, encoding="utf-8")
+    for path in Path(str(shipped_rules_folder().joinpath("sparql"))).glob("*.ru"):
+        (folders["sparql"] / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    pages = request.getfixturevalue("example_store")
+    made = derived(pages, load_rules(folders["sql"]), jobs=2)
+    assert made == derived(pages, load_rules(folders["sparql"]), jobs=2)
+    # The whole question is a facet's label where "^(.*)$" is a facet pattern, or there is none.
+    facets = {quad.subject for quad in made if quad.object == ox.Literal("facet")}
+    whole = {facet for facet in facets if "#facet-what-" in facet.value}
+    assert whole and (whole == facets) == (change == "none")
