@@ -58,6 +58,32 @@ def _unescape_sql() -> str:
     return f"CASE WHEN strpos(x, '\\') = 0 THEN x ELSE replace({text}, chr(0), '\\') END"
 
 
+# Rust's Unicode \s, \d and \w in RE2 syntax: inside a [...] class, and as a class of their own.
+_UNICODE_CLASSES = {
+    "s": r"\s\x0B\x{85}\p{Z}",
+    "d": r"\p{Nd}",
+    "w": r"\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}",
+}
+
+
+def _regex_sql() -> str:
+    # The pattern in tokens: \p{..}, an escape, a [...] class, a run of other characters.
+    tokens = r"'\\[pP]\{[^}]*\}|\\.|\[\^?\]?(?:\\[pP]\{[^}]*\}|\\.|\[:[a-z]+:\]|[^\]\\])*\]|[^\\\[]+|.'"
+    inside = " ".join(f"WHEN '\\{name}' THEN '{chars}'" for name, chars in _UNICODE_CLASSES.items())
+    outside = " ".join(
+        f"WHEN '\\{name}' THEN '[{chars}]' WHEN '\\{name.upper()}' THEN '[^{chars}]'"
+        for name, chars in _UNICODE_CLASSES.items()
+    )
+    in_class = (
+        r"array_to_string(list_transform(regexp_extract_all(t, '\\[pP]\{[^}]*\}|\\.|[^\\]+'),"
+        f" lambda u: CASE u {inside} ELSE u END), '')"
+    )
+    return (
+        f"array_to_string(list_transform(regexp_extract_all(p, {tokens}), lambda t: CASE t {outside}"
+        f" ELSE CASE WHEN starts_with(t, '[') AND length(t) > 1 THEN {in_class} ELSE t END END), '')"
+    )
+
+
 MACROS = (
     "CREATE OR REPLACE MACRO is_iri(t) AS starts_with(t, '<')",
     "CREATE OR REPLACE MACRO is_blank(t) AS starts_with(t, '_:')",
@@ -81,6 +107,14 @@ MACROS = (
     "CREATE OR REPLACE MACRO lang_literal(x, tag) AS '\"' || kg_escape(x) || '\"@' || tag",
     "CREATE OR REPLACE MACRO typed_literal(x, dt) AS '\"' || kg_escape(x) || '\"^^<' || dt || '>'",
     f"CREATE OR REPLACE MACRO integer_literal(n) AS '\"' || CAST(n AS VARCHAR) || '\"^^<{_XSD}integer>'",
+    # SPARQL's LCASE as Oxigraph computes it (Rust's full lower case): DuckDB's lower() maps
+    # one code point at a time, so a final capital sigma and the dotted capital I are done first.
+    "CREATE OR REPLACE MACRO lcase(x) AS lower(CASE WHEN regexp_matches(x, '[\u03a3\u0130]') THEN regexp_replace("
+    "replace(x, '\u0130', 'i' || chr(775)), '(\\p{L}\\p{M}*)\u03a3(\\P{L}|$)', '\\1\u03c2\\2', 'g') ELSE x END)",
+    # A SPARQL pattern (Rust's regex syntax, as Oxigraph runs it) as DuckDB's RE2 pattern:
+    # Rust's \s, \d and \w are Unicode classes, RE2's ASCII ones ("é" is no \w for RE2, a
+    # no-break space no \s), so they are written out (\S, \D, \W too, outside [...]).
+    f"CREATE OR REPLACE MACRO sparql_regex(p) AS {_regex_sql()}",
 )
 
 # The facts kept from one build to the next in a build folder's corpus.duckdb (`page`: the

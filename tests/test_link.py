@@ -575,20 +575,20 @@ def test_a_rule_without_an_after_line_runs_alone_between_the_others(tmp_path: Pa
     # Among the shipped rules alone, 45-definitions may run beside 40-labels: neither waits
     # for the other.
     steps = plan(load_rules())
-    names = [item.rule.filename for item in steps]
-    labels, definitions = names.index("40-labels.ru"), names.index("45-definitions.ru")
+    stems = [item.rule.stem for item in steps]
+    labels, definitions = stems.index("40-labels"), stems.index("45-definitions")
     assert labels not in waits_for(definitions) and definitions not in waits_for(labels)
 
 
 def test_an_after_line_names_rules_before_it(tmp_path: Path):
     later = rules_with(
-        tmp_path / "later", "40-labels.ru", "# after: 35-facets", "# after: 35-facets, 70-label-containment"
+        tmp_path / "later", "sparql/40-labels.ru", "# after: 35-facets", "# after: 35-facets, 70-label-containment"
     )
     with pytest.raises(
         RuleError, match=r"40-labels.ru: '# after: 70-label-containment': 70-label-containment runs later"
     ):
         load_rules(later)
-    typo = rules_with(tmp_path / "typo", "40-labels.ru", "# after: 35-facets", "# after: 35-facet")
+    typo = rules_with(tmp_path / "typo", "sparql/40-labels.ru", "# after: 35-facets", "# after: 35-facet")
     with pytest.raises(RuleError, match=r"'# after: 35-facet': 35-facet is not a rule before it"):
         load_rules(typo)
     step = rules_with(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from test_link import P2P, concepts, copy_of
+from test_link import P2P, concepts, copy_of, derived, example_store  # noqa: F401 (a fixture)
 
 from kg import BuildConfig, build
 from kg.cli.common import main
@@ -148,3 +148,84 @@ def test_a_changed_sql_rule_reruns_only_the_corpus_pass(tmp_path: Path):
     assert facts_rows(out) == facts
     fewer = [line for line in layer_lines(open_store(out)) if "core#related>" in line]
     assert fewer and set(fewer) < set(related)
+
+
+def test_lcase_and_patterns_in_sql_are_what_sparql_makes_of_them(tmp_path: Path):
+    # SPARQL's LCASE is Rust's full lower case (a final capital sigma, the dotted capital I)
+    # and its patterns' \s, \w and \d are Unicode classes (a no-break space, "é", an Arabic
+    # digit); DuckDB's lower() and RE2 see them otherwise. The macros lcase and
+    # sparql_regex, which the rules in SQL use, give what Oxigraph gives.
+    from kg.corpusdb import CorpusDB
+
+    texts = [
+        "ΟΔΟΣ ΑΣ Σ",
+        "İstanbul",
+        "Définition ⎊ Sens",
+        "What is the\u00a0Risk of Peer\u2003to Peer?",
+        "Nonce\u00a0| Coin Words",
+        "x ⎊\u00a0Definition ",
+        "٣ apples_and-pears [x]",
+    ]
+    patterns = [
+        r"^\s*[\w-]+\s+⎊\s+",
+        r"\s*⎊\s*Definition\s*$",
+        r"^\s*what\s+(?:is|are)\s+the\s+(.+?)\s+(?:of|for|in)\s+.+$",
+        r"\s+⎊\s.*$|\s+[|–—]\s+[^|–—]*$",
+        r"\d+|\W+",
+        r"[\s\d\]]+",
+        r"\\s\p{Lu}",
+    ]
+    store, db = ox.Store(), CorpusDB(tmp_path)
+    try:
+        for text in texts:
+            literal = str(ox.Literal(text))
+            (row,) = store.query(f"SELECT (LCASE({literal}) AS ?l) WHERE {{}}")
+            assert db.execute("SELECT lcase(?)", [text]) == [(row["l"].value,)], text
+            for pattern in patterns:
+                given = ox.Literal(pattern)
+                (row,) = store.query(
+                    f"SELECT (REGEX({literal}, {given}, 'i') AS ?m) (REPLACE({literal}, {given}, '<$0>') AS ?r) {{}}"
+                )
+                got = db.execute(
+                    "SELECT regexp_matches(?, sparql_regex(?), 'i'), regexp_replace(?, sparql_regex(?), '<\\0>', 'g')",
+                    [text, pattern, text, pattern],
+                )
+                assert got == [(row["m"].value == "true", row["r"].value)], (text, pattern)
+    finally:
+        db.close()
+
+
+# The settings the rules in SQL read as patterns, each given twice over, and left out.
+_PATTERN_SETTINGS = {
+    "kg:continuationPattern": '"^(.+/)resource/([0-9]+)/?$"',
+    "kg:labelBoilerplate": '"\\\\s+⎊\\\\s.*$"',
+    "kg:facetPattern": '"^(.*)$"',
+    "kg:definitionBoilerplate": '"\\\\s*⎊.*$"',
+}
+
+
+@pytest.mark.parametrize("change", ["two values", "none"])
+def test_rules_in_sql_read_a_setting_of_several_values_or_none_as_their_sparql_texts_do(
+    change, request, tmp_path: Path
+):
+    # With one value (the shipped settings) a pattern is the setting's parameter, compiled
+    # once; with several, each gives its own rows, as SPARQL's OPTIONAL does, and with none
+    # the text stays as it is. The SQL rules and their SPARQL texts make the same layer.
+    settings = shipped_rules_folder().joinpath("00-settings.ru").read_text(encoding="utf-8")
+    for name, other in _PATTERN_SETTINGS.items():
+        line = re.search(rf"^    {name} .* ;$", settings, re.MULTILINE).group(0)
+        settings = settings.replace(line, "" if change == "none" else line.replace(f"{name} ", f"{name} {other} , "))
+    folders = {}
+    for kind in ("sql", "sparql"):
+        folders[kind] = tmp_path / kind
+        folders[kind].mkdir()
+        (folders[kind] / "00-settings.ru").write_text(settings, encoding="utf-8")
+    for path in Path(str(shipped_rules_folder().joinpath("sparql"))).glob("*.ru"):
+        (folders["sparql"] / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    pages = request.getfixturevalue("example_store")
+    made = derived(pages, load_rules(folders["sql"]), jobs=2)
+    assert made == derived(pages, load_rules(folders["sparql"]), jobs=2)
+    # The whole question is a facet's label where "^(.*)$" is a facet pattern, or there is none.
+    facets = {quad.subject for quad in made if quad.object == ox.Literal("facet")}
+    whole = {facet for facet in facets if "#facet-what-" in facet.value}
+    assert whole and (whole == facets) == (change == "none")
