@@ -553,7 +553,7 @@ def test_sql_rules_lower_case_and_split_words_as_sparql_does(tmp_path: Path):
     assert schemes == {"urn:kg:scheme:%CF%83%CE%BF%CF%86%CE%B9%CE%B1%CF%83.example"}  # σοφιας: Σ before "." is not final
     folder = tmp_path / "rules"
     folder.mkdir()
-    for filename in ("50-schemes.ru", "70-label-containment.ru"):
+    for filename in ("50-schemes.ru", "70-label-containment.ru", "95-statistics.ru"):
         (folder / filename).write_text(shipped_rules_folder().joinpath(f"sparql/{filename}").read_text(encoding="utf-8"))
     assert derived(pages, load_rules(folder), jobs=2) == expected
 
