@@ -317,7 +317,7 @@ def test_kg_link_verbose_says_which_rule_finished_and_how_long_each_took(seeds_b
 def test_kg_link_lists_its_rules():
     result = CliRunner().invoke(main, ["link", "--list"])
     assert result.exit_code == 0, result.output
-    assert "70-label-containment.ru      Label containment\n" in result.output
+    assert "70-label-containment.sql     Label containment\n" in result.output
 
 
 def test_kg_link_refuses_an_unknown_rule(seeds_build: Path):
@@ -510,6 +510,54 @@ def test_each_sql_rule_makes_the_layer_its_sparql_text_makes(filename, corpus, r
     assert derived(pages, rules, jobs=2) == expected
 
 
+# Labels and hosts beyond ASCII: SPARQL's LCASE maps a capital sigma that ends a word to ς
+# and İ to i and a combining dot, and its \s is Unicode's white space (a no-break space).
+GREEK = "https://ΣΟΦΙΑΣ.example/"
+
+
+def unicode_corpus() -> dict[str, str]:
+    from pages import dump, thing
+
+    labels = {"sofias": "ΣΟΦΙΑΣ", "sofias-index": "Ευρετήριο ΣΟΦΙΑΣ", "istanbul": "İstanbul",
+              "istanbul-rate": "İstanbul\u00a0Rate", "wide": "Wide\u2003Spread", "wide-spread": "Very Wide Spread",
+              "sofias-as-typed": "σοφιασ", "istanbul-as-typed": "istanbul"}
+    pages = {
+        f"{slug}.txt": dump(
+            f"{GREEK}definition/{slug}/",
+            thing("DefinedTerm", url=f"{GREEK}definition/{slug}/", name=label, description="A word."),
+        )
+        for slug, label in labels.items()
+    }
+    pages["area.txt"] = dump(
+        f"{GREEK}area/words/",
+        thing("CollectionPage", url=f"{GREEK}area/words/", headline="Λέξεις",
+              hasPart=[{"@type": "Article", "@id": f"{GREEK}definition/{slug}/", "headline": label}
+                       for slug, label in labels.items()]),
+    )
+    return pages
+
+
+def test_sql_rules_lower_case_and_split_words_as_sparql_does(tmp_path: Path):
+    from conftest import build_corpus
+
+    pages = open_store(build_corpus(tmp_path / "corpus", unicode_corpus()))
+    expected = derived(pages, load_rules(), jobs=2)
+    broader = {(quad.subject.value, quad.object.value) for quad in expected if quad.predicate.value == str(SKOS.broader)}
+    assert (f"{GREEK}definition/sofias-index/", f"{GREEK}definition/sofias/") in broader
+    assert (f"{GREEK}definition/istanbul-rate/", f"{GREEK}definition/istanbul/") in broader
+    assert (f"{GREEK}definition/wide-spread/", f"{GREEK}definition/wide/") in broader
+    # ... but not "σοφιασ" (as typed, not as LCASE writes it) nor a dotless "istanbul".
+    assert (f"{GREEK}definition/sofias-index/", f"{GREEK}definition/sofias-as-typed/") not in broader
+    assert (f"{GREEK}definition/istanbul-rate/", f"{GREEK}definition/istanbul-as-typed/") not in broader
+    schemes = {quad.object.value for quad in expected if quad.predicate.value == str(SKOS.inScheme)}
+    assert schemes == {"urn:kg:scheme:%CF%83%CE%BF%CF%86%CE%B9%CE%B1%CF%83.example"}  # σοφιας: Σ before "." is not final
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for filename in ("50-schemes.ru", "70-label-containment.ru", "95-statistics.ru"):
+        (folder / filename).write_text(shipped_rules_folder().joinpath(f"sparql/{filename}").read_text(encoding="utf-8"))
+    assert derived(pages, load_rules(folder), jobs=2) == expected
+
+
 def test_the_parts_of_a_step_are_the_hexadecimal_prefixes_of_one_length(tmp_path: Path):
     def partitions(parts: str) -> list[str]:
         folder = rules_with(tmp_path / parts, SPARQL_RELATED, "# partition: 16", f"# partition: {parts}")
@@ -534,9 +582,9 @@ def test_a_rule_that_does_not_wait_for_what_it_reads_is_caught(seeds_build: Path
     # is missing.
     early = rules_with(
         tmp_path / "early",
-        "70-label-containment.ru",
-        "# after: 40-labels, 50-schemes",
-        "# after: 35-facets, 50-schemes",
+        "70-label-containment.sql",
+        "-- after: 40-labels, 50-schemes",
+        "-- after: 35-facets, 50-schemes",
     )
     rules, pages = load_rules(early), open_store(seeds_build)
     missing = derived(pages, rules, jobs=1) - derived(pages, rules, jobs=1, prefer_last=True)
@@ -602,4 +650,4 @@ def test_an_after_line_names_rules_before_it(tmp_path: Path):
     ):
         load_rules(step)
     # A rule left out counts as done: the rules waiting for it still run.
-    assert "70-label-containment.ru" in [rule.filename for rule in load_rules(skip=["labels"])]
+    assert "70-label-containment.sql" in [rule.filename for rule in load_rules(skip=["labels"])]

@@ -1,0 +1,23 @@
+-- title: Sources
+-- derives: kg:source from every concept (facets have theirs) to each page whose graph
+--   mentions its IRI, as subject or object.
+-- runs: corpus
+-- why: A concept merges what several pages say about one IRI; kg:source names those pages,
+--   so a question about a concept can be traced back to them and to their provenance
+--   records. In SQL it is two hash joins of the concepts with the facts (on the subject and
+--   on the object: each page's facts hold `?iri kg:mentioned true` for each IRI it names),
+--   each list read once. As SPARQL (sparql/55-sources.ru, the same layer) it compared every
+--   concept with every page graph. Copy that file into your --rules folder to run it instead.
+-- after: 35-facets
+
+-- Each concept other than a facet (a concept with another kind besides counts).
+CREATE TABLE concept AS
+  SELECT DISTINCT s AS concept FROM concepts WHERE p = '<urn:kg:vocab:kind>' AND o <> '"facet"';
+
+-- Each page graph that holds a fact whose subject or object is the concept.
+CREATE TABLE mentions AS
+  SELECT concept, g AS page FROM concept JOIN quads ON quads.s = concept.concept
+  UNION SELECT concept, g FROM concept JOIN quads ON quads.o = concept.concept;
+
+SELECT concept AS subject, iri('urn:kg:vocab:source') AS predicate, page AS object
+FROM mentions SEMI JOIN pages ON pages.page = mentions.page;
