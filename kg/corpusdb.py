@@ -45,7 +45,8 @@ def _escape_sql() -> str:
         text = f"replace({text}, chr({code}), '{escaped}')"
     for code in _CONTROL:
         text = f"replace({text}, chr({code}), '\\u{code:04X}')"
-    return text
+    # Most texts need no escape: one scan for the characters that do, not forty replaces.
+    return f"CASE WHEN regexp_matches(x, '[\\x00-\\x1F\\x7F\"\\\\\\\\]') THEN {text} ELSE x END"
 
 
 def _unescape_sql() -> str:
@@ -263,11 +264,16 @@ class CorpusDB:
             for quad in store.quads_for_pattern(ox.NamedNode(str(KG.settings)), None, None, ox.NamedNode(graph))
             if quad.predicate.value.startswith(str(KG))
         ]
+        # One transaction: a rule reading the settings beside this never sees them half-written.
         with self.lock:
-            self.execute("DELETE FROM settings")
-            if rows:
-                cursor = self.db.cursor()
-                cursor.executemany("INSERT INTO settings VALUES (?, ?)", rows)
+            cursor = self.db.cursor()
+            try:
+                cursor.execute("BEGIN TRANSACTION")
+                cursor.execute("DELETE FROM settings")
+                if rows:
+                    cursor.executemany("INSERT INTO settings VALUES (?, ?)", rows)
+                cursor.execute("COMMIT")
+            finally:
                 cursor.close()
 
     def cursor(self):
