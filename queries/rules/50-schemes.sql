@@ -45,9 +45,10 @@ CREATE TABLE named AS
         UNION SELECT concept, scheme FROM in_scheme) AS schemes
   SEMI JOIN (SELECT s FROM concepts WHERE p = '<urn:kg:vocab:kind>') AS kinds ON kinds.s = schemes.concept
   SEMI JOIN pages ON pages.page = schemes.concept
-  JOIN facts AS publishers ON publishers.g = schemes.concept AND publishers.s = schemes.concept
-    AND publishers.p = '<http://schema.org/publisher>'
-  JOIN facts AS names ON names.g = publishers.g AND names.s = publishers.o AND names.p = '<http://schema.org/name>'
+  JOIN (SELECT g, o FROM facts WHERE p = '<http://schema.org/publisher>' AND s = g) AS publishers
+    ON publishers.g = schemes.concept
+  JOIN (SELECT g, s, o FROM facts WHERE p = '<http://schema.org/name>') AS names
+    ON names.g = publishers.g AND names.s = publishers.o
   GROUP BY schemes.scheme;
 
 -- The schemes without a name: their host (as in the site's IRI, user and port kept) instead.

@@ -21,8 +21,8 @@ CREATE MACRO sparql_lcase(x) AS CASE WHEN NOT regexp_matches(x, '[İΣ]') THEN l
   '(?:[^\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]|$))',
   '\1ς\2', 'g')) END;
 
--- The links of one property in the concept graph, each once.
-CREATE MACRO links(property) AS TABLE SELECT DISTINCT s, o FROM concepts WHERE p = property;
+-- The links of one property in the concept graph (each once: the layer holds a triple once).
+CREATE MACRO links(property) AS TABLE SELECT s, o FROM concepts WHERE p = property;
 
 -- Each measure (its text) and its count. A kind that is not a string gives no measure, as
 -- CONCAT gives none; two kinds of the same text (one with a language tag) count apart.
@@ -32,15 +32,14 @@ CREATE TABLE measures AS
   SELECT 'pages with errors', count(DISTINCT s) FROM quads
   WHERE g = '<urn:kg:graph:provenance>' AND p = '<urn:kg:vocab:error>'
   UNION ALL
-  SELECT 'concepts: ' || value(o), count(*) FROM (SELECT DISTINCT s, o FROM concepts WHERE p = '<urn:kg:vocab:kind>')
+  SELECT 'concepts: ' || value(o), count FROM (SELECT o, count(*) AS count FROM links('<urn:kg:vocab:kind>') GROUP BY o)
   WHERE datatype(o) IN ('http://www.w3.org/2001/XMLSchema#string', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString')
-  GROUP BY o
   UNION ALL
-  -- Each member counts once per kind it has of the two.
+  -- Each member counts once per kind it has of the two (an area has the kind "area" once).
   SELECT 'links: area to definition', count(*)
   FROM links('<http://www.w3.org/2004/02/skos/core#narrower>') AS narrower
-  SEMI JOIN (SELECT s FROM concepts WHERE p = '<urn:kg:vocab:kind>' AND o = '"area"') AS areas ON areas.s = narrower.s
-  JOIN (SELECT DISTINCT s, o FROM concepts WHERE p = '<urn:kg:vocab:kind>' AND o IN ('"definition"', '"term"')) AS members
+  JOIN (SELECT s FROM concepts WHERE p = '<urn:kg:vocab:kind>' AND o = '"area"') AS areas ON areas.s = narrower.s
+  JOIN (SELECT s FROM concepts WHERE p = '<urn:kg:vocab:kind>' AND o IN ('"definition"', '"term"')) AS members
     ON members.s = narrower.o
   UNION ALL
   SELECT 'links: broader', count(*) FROM links('<http://www.w3.org/2004/02/skos/core#broader>')
