@@ -977,7 +977,14 @@ def test_the_edge_corpus_makes_areas_members_and_definitions(edge_layers):
 
 # (settings, SPARQL text) -> why the SQL rule's layer differs there, for the coordinator
 # to decide on (each an xfail(strict=True): it fails once they agree).
-EDGE_DIFFERENCES: dict[tuple[str, str], str] = {}
+# A continuation pattern whose group is empty makes IRI("") fail in SPARQL: ?concept is left
+# unbound and the next pattern binds it to every concept, so every concept without a label
+# (or definition) would take the numbered page's. The SQL rules leave that page out instead.
+_UNBOUND_CONCEPT = "SPARQL joins an unbound ?concept with every concept; the SQL rule skips the page"
+EDGE_DIFFERENCES: dict[tuple[str, str], str] = {
+    ("odd", "40-labels.ru"): _UNBOUND_CONCEPT,
+    ("odd", "45-definitions.ru"): _UNBOUND_CONCEPT,
+}
 
 
 def _edge_cases() -> list:

@@ -46,8 +46,11 @@ CREATE TABLE patterns AS
 -- compiled again for every row (milliseconds each, with its Unicode classes).
 CREATE MACRO matches(text, pattern, one) AS CASE WHEN one IS NOT NULL
   THEN regexp_matches(text, sparql_regex(one), 'i') ELSE regexp_matches(text, pattern, 'i') END;
+-- The pattern is wrapped as (?:PATTERN)(): \1 is its own first group, or empty when it has
+-- none, as SPARQL's REPLACE gives $1 (DuckDB refuses \1 without a group).
 CREATE MACRO replaced(text, pattern, one, replacement) AS CASE WHEN one IS NOT NULL
-  THEN regexp_replace(text, sparql_regex(one), replacement, 'gi') ELSE regexp_replace(text, pattern, replacement, 'gi') END;
+  THEN regexp_replace(text, '(?:' || sparql_regex(one) || ')()', replacement, 'gi')
+  ELSE regexp_replace(text, '(?:' || pattern || ')()', replacement, 'gi') END;
 
 -- Each question's label (group 1 of a pattern it matches, case-insensitively, else the
 -- question), its slug, and so its facet's IRI.

@@ -41,8 +41,11 @@ CREATE MACRO cleaned(x) AS decoded(regexp_replace(regexp_replace(regexp_replace(
 -- compiled again for every row (milliseconds each, with its Unicode classes).
 CREATE MACRO matches(text, pattern, one) AS CASE WHEN one IS NOT NULL
   THEN regexp_matches(text, sparql_regex(one)) ELSE regexp_matches(text, pattern) END;
+-- The pattern is wrapped as (?:PATTERN)(): \1 is its own first group, or empty when it has
+-- none, as SPARQL's REPLACE gives $1 (DuckDB refuses \1 without a group).
 CREATE MACRO replaced(text, pattern, one, replacement) AS CASE WHEN one IS NOT NULL
-  THEN regexp_replace(text, sparql_regex(one), replacement, 'g') ELSE regexp_replace(text, pattern, replacement, 'g') END;
+  THEN regexp_replace(text, '(?:' || sparql_regex(one) || ')()', replacement, 'g')
+  ELSE regexp_replace(text, '(?:' || pattern || ')()', replacement, 'g') END;
 
 -- The definition boilerplate patterns: each value of kg:definitionBoilerplate (NULL for one
 -- that is not a string, with which SPARQL's REPLACE fails), or one NULL when there is none.
