@@ -15,6 +15,7 @@ from it.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -109,10 +110,8 @@ class CorpusPass:
         self.db.set_settings(self.settings, SCRATCH_GRAPH)
 
     def _construct(self, texts: list[str], graph: str, triples: Path) -> None:
-        from .link import _construct
-
         copy = self.sparql_store()
-        _construct(copy, texts, triples)
+        construct(copy, texts, triples)
         self._add(triples, graph)
 
     def _add(self, triples: Path, graph: str, *, to_copy: bool = True) -> None:
@@ -213,3 +212,22 @@ class CorpusPass:
         return {
             graph: self.db.write_graph(graph, folder / f"{graph.rsplit(':', 1)[-1]}-layer.nt") for graph in LAYER_GRAPHS
         }
+
+
+def construct(store: ox.Store, texts: list[str], triples_file: Path) -> None:
+    """Write what the CONSTRUCT queries `texts` make to `triples_file` as N-Triples, one after the other.
+
+    Oxigraph writes a file it is given by its path without holding Python's lock; so each
+    part goes to a file of its own, appended to the rest. All parts read the store as it
+    was before the step: their triples are loaded together, after the last.
+    """
+    if len(texts) == 1:
+        store.query(texts[0], prefixes=QUERY_PREFIXES).serialize(triples_file, format=ox.RdfFormat.N_TRIPLES)
+        return
+    part_file = triples_file.with_suffix(".part.nt")
+    with open(triples_file, "wb") as triples:
+        for text in texts:
+            store.query(text, prefixes=QUERY_PREFIXES).serialize(part_file, format=ox.RdfFormat.N_TRIPLES)
+            with open(part_file, "rb") as part:
+                shutil.copyfileobj(part, triples)
+    part_file.unlink(missing_ok=True)

@@ -13,7 +13,6 @@ through `layer.derive_layer`; `relink.derive` does the same for a store alone (t
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,7 +23,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .namespaces import CONCEPTS_GRAPH, KG, SKOS
-from .results import QUERY_PREFIXES
 from .rules import (
     DERIVED_GRAPHS,
     SCRATCH_GRAPH,
@@ -208,25 +206,6 @@ def clear_graph(store: ox.Store, graph: str, batch: int = CLEAR_BATCH) -> None:
     if removed:
         store.flush()
         release_memory()
-
-
-def _construct(store: ox.Store, texts: list[str], triples_file: Path) -> None:
-    """Write what the CONSTRUCT queries `texts` make to `triples_file` as N-Triples, one after the other.
-
-    Oxigraph writes a file it is given by its path without holding Python's lock; so each
-    part goes to a file of its own, appended to the rest. All parts read the store as it
-    was before the step: their triples are loaded together, after the last.
-    """
-    if len(texts) == 1:
-        store.query(texts[0], prefixes=QUERY_PREFIXES).serialize(triples_file, format=ox.RdfFormat.N_TRIPLES)
-        return
-    part_file = triples_file.with_suffix(".part.nt")
-    with open(triples_file, "wb") as triples:
-        for text in texts:
-            store.query(text, prefixes=QUERY_PREFIXES).serialize(part_file, format=ox.RdfFormat.N_TRIPLES)
-            with open(part_file, "rb") as part:
-                shutil.copyfileobj(part, triples)
-    part_file.unlink(missing_ok=True)
 
 
 def count(store: ox.Store) -> dict[str, int]:
