@@ -176,8 +176,18 @@ class FactStore:
             yield b"".join(pending), pages
 
     # the layer, by subject
-    def layer_hashes(self) -> dict[str, bytes]:
-        return dict(self.db.execute("SELECT subject, hash FROM layer"))
+    def layer_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM layer").fetchone()[0]
+
+    def layer_hashes_after(self, key: str | None, limit: int) -> list[tuple[str, bytes]]:
+        """(key, hash) of the first `limit` layer rows after `key` (None: from the first), in key order."""
+        if key is None:
+            return self.db.execute("SELECT subject, hash FROM layer ORDER BY subject LIMIT ?", (limit,)).fetchall()
+        query = "SELECT subject, hash FROM layer WHERE subject > ? ORDER BY subject LIMIT ?"
+        return self.db.execute(query, (key, limit)).fetchall()
+
+    def clear_layer(self) -> None:
+        self.db.execute("DELETE FROM layer")
 
     def layer_quads(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         """The N-Triples kept for each of `keys` ("<graph> subject")."""

@@ -144,36 +144,45 @@ def apply_layer(
     the folder where the rules left what they made for the layer's graphs (see
     link.run_rules), read instead of the store.
     """
-    old = {} if full else facts.layer_hashes()
+    kept = _Kept(facts, full)
     if full:
-        facts.set_layer((), facts.layer_hashes())
-    seen: set[str] = set()
+        facts.clear_layer()
+    total = kept.count
+    seen = 0
     changed: list[tuple[str, bytes, bytes]] = []
+    replaced: list[str] = []  # keys of `changed` the layer had before
 
     def flush() -> None:
-        _remove_old(target, facts, [key for key, _, _ in changed if key in old], report)
-        facts.set_layer(changed, ())
+        _remove_old(target, facts, replaced + kept.gone, report)
+        report.changed += len(kept.gone)
+        facts.set_layer(changed, kept.gone)
         changed.clear()
+        replaced.clear()
+        kept.gone.clear()
 
     with tempfile.TemporaryDirectory(prefix="kg-layer-", dir=workdir) as scratch:
-        for graph in LAYER_GRAPHS:
+        # In key order (that of the groups and of the facts store's rows): the two are merged.
+        for graph in sorted(LAYER_GRAPHS, key=lambda name: f"<{name}> "):
             added = Path(scratch) / "added.nt"
             count = 0
             with open(added, "wb") as adding:
                 files = None if made is None else sorted(made.glob(f"{graph.rsplit(':', 1)[-1]}-*.nt"))
                 files = None if files is None else [path for path in files if path.stat().st_size] or [_empty(made)]
                 for key, triples in _groups(source, graph, Path(scratch), files):
-                    seen.add(key)
+                    seen += 1
                     digest = subject_hash(triples)
-                    if old.get(key) != digest:
+                    before = kept.hash_of(key)
+                    if before != digest:
                         report.changed += 1
                         changed.append((key, digest, triples))
+                        if before is not None:
+                            replaced.append(key)
                         adding.write(triples)
                         count += triples.count(b"\n")
                         if len(changed) >= 10_000:
                             flush()
-                    if progress and old and len(seen) % 1000 == 0:
-                        progress(min(len(seen), len(old)), len(old))
+                    if progress and total and seen % 1000 == 0:
+                        progress(min(seen, total), total)
             flush()
             name = ox.NamedNode(graph)
             if count >= _BULK_FROM:
@@ -181,12 +190,61 @@ def apply_layer(
             elif count:
                 target.load(path=added, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
             report.added += count
-        gone = [key for key in old if key not in seen]
-        report.changed += len(gone)
-        _remove_old(target, facts, gone, report)
-        facts.set_layer((), gone)
-        report.subjects = len(seen)
+        kept.finish()
+        flush()
+        report.subjects = seen
     release_memory()
+
+
+class _Kept:
+    """The layer hashes the facts store kept, read in key order a page at a time and merged
+    with the new layer's groups as they come (in the same order): no dictionary of every
+    subject (a million at 100,000 pages). The keys passed over are gone (`gone`, until taken)."""
+
+    _PAGE = 10_000
+
+    def __init__(self, facts: FactStore, full: bool) -> None:
+        self.facts = facts
+        self.count = 0 if full else facts.layer_count()
+        self.page: list[tuple[str, bytes]] = []
+        self.at = 0
+        self.last: str | None = None  # the last key read from the store
+        self.more = not full
+        self.previous = ""
+        self.gone: list[str] = []
+
+    def _fill(self) -> bool:
+        # Every key written since (changed or gone) is at most `last`: the rows read are as kept.
+        self.page, self.at = self.facts.layer_hashes_after(self.last, self._PAGE), 0
+        self.more = len(self.page) == self._PAGE
+        if self.page:
+            self.last = self.page[-1][0]
+        return bool(self.page)
+
+    def hash_of(self, key: str) -> bytes | None:
+        """The hash kept for `key`; the keys before it not asked for are gone."""
+        if key <= self.previous:
+            raise RuntimeError(f"the layer's subjects came out of order at {key}")
+        self.previous = key
+        while True:
+            while self.at < len(self.page):
+                kept, digest = self.page[self.at]
+                if kept > key:
+                    return None
+                self.at += 1
+                if kept == key:
+                    return digest
+                self.gone.append(kept)
+            if not (self.more and self._fill()):
+                return None
+
+    def finish(self) -> None:
+        """Every key not asked for is gone."""
+        while True:
+            self.gone.extend(kept for kept, _ in self.page[self.at :])
+            self.at = len(self.page)
+            if not (self.more and self._fill()):
+                return
 
 
 def _remove_old(target: ox.Store, facts: FactStore, keys: list[str], report: LayerReport) -> None:

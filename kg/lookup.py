@@ -124,18 +124,21 @@ def update_index(facts: FactStore) -> int:
     db.executemany("DELETE FROM lookup WHERE rowid = ?", ((rowid,) for rowid in stale))
     db.executemany("DELETE FROM lookup_text WHERE rowid = ?", ((rowid,) for rowid in stale))
     db.executemany("DELETE FROM lookup_key WHERE concept = ?", ((rowid,) for rowid in stale))
-    fresh = db.execute(
-        "SELECT layer.subject, layer.hash, layer.quads FROM layer LEFT JOIN lookup ON lookup.subject = layer.subject "
-        "WHERE layer.subject >= ? AND layer.subject < ? AND lookup.subject IS NULL",
-        (_KEY_PREFIX, _KEY_PREFIX[:-1] + "!"),
-    ).fetchall()
+    # A batch at a time, each from where the last ended: a full build's layer (gigabytes
+    # at 100,000 pages) never sits in memory, and no open read sees the rows written.
     first = db.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM lookup").fetchone()[0]
-    for begin in range(0, len(fresh), _BATCH):
-        lookup, text, keys = _rows(fresh[begin : begin + _BATCH], first + begin)
+    after, written = _KEY_PREFIX, 0
+    while batch := db.execute(
+        "SELECT layer.subject, layer.hash, layer.quads FROM layer LEFT JOIN lookup ON lookup.subject = layer.subject "
+        "WHERE layer.subject > ? AND layer.subject < ? AND lookup.subject IS NULL ORDER BY layer.subject LIMIT ?",
+        (after, _KEY_PREFIX[:-1] + "!", _BATCH),
+    ).fetchall():
+        lookup, text, keys = _rows(batch, first + written)
         db.executemany("INSERT INTO lookup (rowid, subject, hash, triples) VALUES (?, ?, ?, ?)", lookup)
         db.executemany("INSERT INTO lookup_text (rowid, label, definition) VALUES (?, ?, ?)", text)
         db.executemany("INSERT INTO lookup_key VALUES (?, ?)", keys)
-    return len(fresh)
+        after, written = batch[-1][0], written + len(batch)
+    return written
 
 
 def _candidates(db: sqlite3.Connection, needle: str) -> list[bytes]:

@@ -49,8 +49,10 @@ CREATE TABLE IF NOT EXISTS layer_turtle (
 )
 """
 _OTHER_GRAPHS = {PROVENANCE_GRAPH, CONCEPTS_GRAPH, STATISTICS_GRAPH}
-# Layer subjects serialized per call (each call's output is cut back into subjects).
+# Layer subjects serialized per call (each call's output is cut back into subjects), and
+# at most about this many bytes of their N-Triples: a hub concept's run to megabytes.
 _LAYER_BATCH = 5000
+_LAYER_BATCH_BYTES = 4_000_000
 
 
 def _header() -> bytes:
@@ -135,19 +137,30 @@ def update_pieces(facts: FactStore) -> int:
         "SELECT subject, hash, quads FROM layer WHERE NOT EXISTS "
         "(SELECT 1 FROM layer_turtle WHERE layer_turtle.subject = layer.subject) ORDER BY subject"
     )
-    written = 0
-    while rows := fresh.fetchmany(_LAYER_BATCH):
+    written, rows, size = 0, [], 0
+    for row in fresh:
+        rows.append(row)
+        size += len(row[2])
+        if len(rows) >= _LAYER_BATCH or size >= _LAYER_BATCH_BYTES:
+            db.executemany("INSERT INTO layer_turtle VALUES (?, ?, ?, ?)", _layer_pieces(rows))
+            written, rows, size = written + len(rows), [], 0
+    if rows:
         db.executemany("INSERT INTO layer_turtle VALUES (?, ?, ?, ?)", _layer_pieces(rows))
-        written += len(rows)
-    return written
+    return written + len(rows)
 
 
 def _layer_pieces(rows: list[tuple[str, bytes, bytes]]) -> list[tuple[str, bytes, bytes, bytes]]:
     """(key, hash, Turtle piece, subject hash) of each layer row (key "<graph> subject",
     its N-Triples sorted): one serialization for the batch, cut where each subject begins
     (Oxigraph starts a subject at the start of a line and continues it on tab-indented lines)."""
-    triples = list(ox.parse(b"".join(quads for _, _, quads in rows), format=ox.RdfFormat.N_TRIPLES))
-    body = _body(triples)
+    # Parsed as serialized, never a list of the batch's triples (Python objects, 5x its bytes).
+    written = ox.serialize(
+        ox.parse(b"".join(quads for _, _, quads in rows), format=ox.RdfFormat.N_TRIPLES),
+        format=_TURTLE,
+        prefixes=PREFIXES,
+    )
+    assert not written or written.startswith(HEADER), "the serializer's header changed"
+    body = written[len(HEADER) :]
     starts = [0] + [i + 1 for i in _find_all(body, b"\n") if i + 1 < len(body) and body[i + 1] != 0x09]
     if len(starts) != len(rows):  # a subject the serializer did not write as one block: one by one
         return [

@@ -114,37 +114,47 @@ def _rows(store: ox.Store, query: str, *names: str) -> list[tuple[str | None, ..
     )
 
 
-def _least_values(store: ox.Store, predicate: str, subjects: dict | None = None) -> dict:
-    """Subject term -> the alphabetically least value of `predicate` in the concept graph (of `subjects` only)."""
+def _least_values(store: ox.Store, predicate: str, subjects: dict | None = None, *, shared: bool = False) -> dict:
+    """Subject key (see `_key`) -> the alphabetically least value of `predicate` in the concept
+    graph (of `subjects` only). `shared`: equal values are one string (a few kinds, not one each)."""
     least: dict = {}
+    values: dict[str, str] = {}
     for subject, term in store.query(_OBJECTS_QUERY.format(predicate=predicate)):
-        if subjects is None or subject in subjects:
+        key = _key(subject)
+        if subjects is None or key in subjects:
             value = term.value
-            if subject not in least or value < least[subject]:
-                least[subject] = value
+            if shared:
+                value = values.setdefault(value, value)
+            if key not in least or value < least[key]:
+                least[key] = value
     return least
 
 
 @dataclass
 class _Names:
-    """Every concept's term, IRI (or "_:id"), kind and label, in IRI order, and each term's place in it."""
+    """Every concept's IRI (or "_:id"), kind and label, in IRI order, and each one's place in it.
 
-    terms: list
+    Keyed by strings, not the store's terms: a term keeps its IRI twice (in Python and in
+    Oxigraph), and at 450,000 concepts the dictionaries of terms took hundreds of megabytes.
+    """
+
     nodes: list[str]
     kinds: list[str]
     labels: list[str]
-    place: dict
+    place: dict[str, int]
 
     @classmethod
     def read(cls, store: ox.Store) -> _Names:
-        kind_of = _least_values(store, KG.kind)
+        kind_of = _least_values(store, KG.kind, shared=True)
         label_of = _least_values(store, SKOS.prefLabel, kind_of)
-        terms = sorted(kind_of, key=_key)
-        nodes = [_key(term) for term in terms]
-        kinds = [kind_of[term] for term in terms]
-        labels = [label_of.get(term) or _local_name(node) for term, node in zip(terms, nodes, strict=True)]
-        # Keyed by the store's terms, which hash and compare by value: no string is made per relation.
-        return cls(terms, nodes, kinds, labels, {term: index for index, term in enumerate(terms)})
+        nodes = sorted(kind_of)
+        kinds = [kind_of[node] for node in nodes]
+        labels = [label_of.get(node) or _local_name(node) for node in nodes]
+        del label_of
+        place = kind_of  # the same keys: its values become the places, no second dictionary
+        for index, node in enumerate(nodes):
+            place[node] = index
+        return cls(nodes, kinds, labels, place)
 
 
 class _Relations:
@@ -153,39 +163,57 @@ class _Relations:
     def __init__(self, place: dict) -> None:
         self.place = place
         self.predicates: dict[str, int] = {}
-        self.found = array("q")
+        # Three 32-bit columns (a concept's place fits), not Python tuples: millions of rows.
+        self.starts, self.kinds, self.ends = array("i"), array("i"), array("i")
 
     def add(self, subject, predicate: str, value) -> None:
         if predicate in _NOT_RELATIONS:
             return
         source, target = self.place.get(subject), self.place.get(value)
         if source is not None and target is not None and source != target:
-            self.found.extend((source, self.predicates.setdefault(predicate, len(self.predicates)), target))
+            self.starts.append(source)
+            self.kinds.append(self.predicates.setdefault(predicate, len(self.predicates)))
+            self.ends.append(target)
 
     def table(self, nodes: list[str], kinds: list[str], labels: list[str]) -> ConceptTable:
         """The table of `nodes` (indexed as the rows are) with one relation per pair of them."""
         names = sorted(self.predicates)
-        rows = np.frombuffer(self.found, dtype=np.int64).reshape(-1, 3)
         # Each row as one number that sorts as (start, predicate in alphabetical order, end) does.
         ordinal = np.array([names.index(name) for name in sorted(self.predicates, key=self.predicates.get)])
         width, count = max(len(nodes), 1), max(len(names), 1)
-        keys = np.unique((rows[:, 0] * count + ordinal.astype(np.int64)[rows[:, 1]]) * width + rows[:, 2])
-        del rows
-        rows = np.column_stack([keys // (count * width), keys // width % count, keys % width])
+        keys = np.array(self.starts, dtype=np.int64)
+        keys *= count
+        keys += ordinal.astype(np.int64)[np.asarray(self.kinds, dtype=np.int64)] if len(keys) else 0
+        keys *= width
+        keys += np.asarray(self.ends, dtype=np.int64)
+        self.starts, self.kinds, self.ends = array("i"), array("i"), array("i")
+        keys = np.unique(keys)
+        predicate = keys // width % count
+        starts, ends = keys // (count * width), keys % width
+        del keys
         # The relation each predicate is, whether it points the other way, and how it ranks.
         meaning = [_relation(name) for name in names]
         relations = sorted({relation for relation, _ in meaning})
-        code = np.array([relations.index(relation) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
-        reverse = np.array([flip for _, flip in meaning], dtype=bool)[rows[:, 1]]
-        rank = np.array([_RELATION_RANK.get(relation, 9) for relation, _ in meaning], dtype=np.int64)[rows[:, 1]]
-        heads = np.where(reverse, rows[:, 2], rows[:, 0])
-        tails = np.where(reverse, rows[:, 0], rows[:, 2])
+        code = np.array([relations.index(relation) for relation, _ in meaning], dtype=np.int64)[predicate]
+        reverse = np.array([flip for _, flip in meaning], dtype=bool)[predicate]
+        rank = np.array([_RELATION_RANK.get(relation, 9) for relation, _ in meaning], dtype=np.int64)[predicate]
+        del predicate
+        heads = np.where(reverse, ends, starts)
+        tails = np.where(reverse, starts, ends)
+        del starts, ends, reverse
         # One relation per pair of concepts, whichever way it points: the best-ranked, and of
-        # those the first in (start, predicate, end) order; kept in that order.
+        # those the first in (start, predicate, end) order (a stable sort keeps that order);
+        # kept in that order. A rank is one digit, so pair and rank sort as one number.
         pair = np.minimum(heads, tails) * width + np.maximum(heads, tails)
-        order = np.lexsort((np.arange(len(rows)), rank, pair))
+        pair *= 10
+        pair += rank
+        del rank
+        order = np.argsort(pair, kind="stable")
+        pair //= 10
+        pair = pair[order]
         first = np.ones(len(order), dtype=bool)
-        first[1:] = pair[order][1:] != pair[order][:-1]
+        first[1:] = pair[1:] != pair[:-1]
+        del pair
         chosen = np.sort(order[first])
         return ConceptTable(nodes, kinds, labels, heads[chosen], tails[chosen], code[chosen], relations)
 
@@ -194,10 +222,13 @@ def read_concepts(store: ox.Store) -> ConceptTable:
     """The concept network of a store as a `ConceptTable` (attributes: see the module docstring)."""
     names = _Names.read(store)
     found = _Relations(names.place)
-    for (predicate,) in store.query(_PREDICATES_QUERY):
-        if predicate.value not in _NOT_RELATIONS:
-            for subject, value in store.query(_LINKS_QUERY.format(predicate=predicate.value)):
-                found.add(subject, predicate.value, value)
+    # The predicates first, whole (a few dozen): the query stays open no longer than that.
+    predicates = [predicate.value for (predicate,) in store.query(_PREDICATES_QUERY)]
+    for predicate in predicates:
+        if predicate not in _NOT_RELATIONS:
+            for subject, value in store.query(_LINKS_QUERY.format(predicate=predicate)):
+                found.add(_key(subject), predicate, _key(value))
+    names.place = found.place = None  # each concept's place is in the rows now
     return found.table(names.nodes, names.kinds, names.labels)
 
 
@@ -211,7 +242,7 @@ def read_neighbourhood(store: ox.Store, around: str, depth: int) -> tuple[Concep
     if not names.nodes:
         raise EmptyNetwork("")
     center = _index_of(around, names.nodes, names.labels, names.kinds)
-    if any(isinstance(term, ox.BlankNode) for term in names.terms):
+    if any(node.startswith("_:") for node in names.nodes):
         # VALUES takes no blank node: find the neighbourhood in the whole network instead.
         table = read_concepts(store)
         kept = table.within(center, depth)
@@ -219,9 +250,9 @@ def read_neighbourhood(store: ox.Store, around: str, depth: int) -> tuple[Concep
     reached, frontier = {center}, [center]
     for _ in range(depth):
         near: set[int] = set()
-        for subject, predicate, value in _links_of(store, [names.terms[i] for i in frontier], both_ways=True):
+        for subject, predicate, value in _links_of(store, [names.nodes[i] for i in frontier], both_ways=True):
             if predicate.value not in _NOT_RELATIONS:
-                ends = names.place.get(subject), names.place.get(value)
+                ends = names.place.get(_key(subject)), names.place.get(_key(value))
                 if None not in ends and ends[0] != ends[1]:
                     near.update(ends)
         frontier = sorted(near - reached)
@@ -229,17 +260,17 @@ def read_neighbourhood(store: ox.Store, around: str, depth: int) -> tuple[Concep
         if not frontier:
             break
     kept = sorted(reached)
-    found = _Relations({names.terms[i]: number for number, i in enumerate(kept)})
-    for subject, predicate, value in _links_of(store, [names.terms[i] for i in kept], both_ways=False):
-        found.add(subject, predicate.value, value)
+    found = _Relations({names.nodes[i]: number for number, i in enumerate(kept)})
+    for subject, predicate, value in _links_of(store, [names.nodes[i] for i in kept], both_ways=False):
+        found.add(_key(subject), predicate.value, _key(value))
     table = found.table([names.nodes[i] for i in kept], [names.kinds[i] for i in kept], [names.labels[i] for i in kept])
     return table, kept.index(center), len(names.nodes)
 
 
-def _links_of(store: ox.Store, terms: list, *, both_ways: bool) -> Iterator[tuple]:
-    """(subject, predicate, object) of the concept graph's links from `terms` (and to them, both_ways)."""
-    for begin in range(0, len(terms), _DETAILS_BATCH):
-        values = "VALUES ?x { " + " ".join(str(term) for term in terms[begin : begin + _DETAILS_BATCH]) + " }"
+def _links_of(store: ox.Store, iris: list[str], *, both_ways: bool) -> Iterator[tuple]:
+    """(subject, predicate, object) of the concept graph's links from `iris` (and to them, both_ways)."""
+    for begin in range(0, len(iris), _DETAILS_BATCH):
+        values = "VALUES ?x { " + " ".join(f"<{iri}>" for iri in iris[begin : begin + _DETAILS_BATCH]) + " }"
         into = f"UNION {{ GRAPH {_GRAPH} {{ ?s ?p ?x }} BIND(?x AS ?o) }}" if both_ways else ""
         query = (
             f"SELECT ?s ?p ?o WHERE {{ {values} {{ GRAPH {_GRAPH} {{ ?x ?p ?o }} BIND(?x AS ?s) }} {into} "
