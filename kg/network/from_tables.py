@@ -47,7 +47,7 @@ def concept_table(db) -> ConceptTable:
     cursor.close()
     found = _Relations({})
     found.predicates = {name: number for number, name in enumerate(names)}
-    found.found = np.column_stack([links["a"], links["p"], links["b"]]).astype(np.int64).reshape(-1)
+    found.starts, found.kinds, found.ends = (links[name].astype(np.int32) for name in ("a", "p", "b"))
     del links
     db.execute("DROP TABLE IF EXISTS kg_place")
     db.execute("DROP TABLE IF EXISTS kg_nodes")
