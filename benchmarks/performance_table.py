@@ -1,9 +1,9 @@
 """Write docs/performance.md from the results.json of benchmarks/build_benchmark.py.
 
-    .venv/bin/python benchmarks/performance_table.py /tmp/kg-bench/results.json --write docs/performance.md
+    .venv/bin/python benchmarks/performance_table.py W10K/results.json W100K/results.json --write docs/performance.md
 
-The page holds one table, the current one: the run it comes from (commit, machine, load)
-and every row the benchmark measured, with its target. Earlier runs stay in git's history
+The page holds one table, the current one: the runs it comes from (commit, machine, load)
+and every row they measured, with its target. Earlier runs stay in git's history
 of the page. Without --write the page goes to standard output.
 """
 
@@ -79,13 +79,12 @@ def describe_run(results: dict, source: Path) -> list[str]:
     ]
 
 
-def render(results: dict, source: Path) -> str:
-    rows = table_rows(results["rows"])
-    notes = [
-        f"- {row['pages']:,} {row['measure'].strip()}: {cell(row['note'])}"
-        for row in results["rows"]
-        if row.get("note")
-    ]
+def render(runs: list[tuple[dict, Path]]) -> str:
+    """The page for one or more runs (a 10,000-page and a 100,000-page run, say): their rows in
+    one table, in the order given."""
+    every = [row for results, _ in runs for row in results["rows"]]
+    rows = table_rows(every)
+    notes = [f"- {row['pages']:,} {row['measure'].strip()}: {cell(row['note'])}" for row in every if row.get("note")]
     out = [
         "# Performance",
         "",
@@ -93,7 +92,7 @@ def render(results: dict, source: Path) -> str:
         "from the run's `results.json` (do not edit by hand; earlier runs are in this file's git history).",
         "A target is reported, never asserted by a test.",
         "",
-        *describe_run(results, source),
+        *(line for results, source in runs for line in describe_run(results, source)),
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "|".join("---:" if i in (0, 2, 3, 4) else "---" for i in range(len(HEADER))) + "|",
@@ -111,10 +110,12 @@ def render(results: dict, source: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", type=Path, help="results.json of benchmarks/build_benchmark.py")
+    parser.add_argument(
+        "results", type=Path, nargs="+", help="results.json of benchmarks/build_benchmark.py (one or more runs)"
+    )
     parser.add_argument("--write", type=Path, metavar="FILE", help="write the page here (docs/performance.md)")
     args = parser.parse_args(argv)
-    page = render(json.loads(args.results.read_text(encoding="utf-8")), args.results)
+    page = render([(json.loads(path.read_text(encoding="utf-8")), path) for path in args.results])
     if args.write:
         args.write.write_text(page, encoding="utf-8")
     else:
