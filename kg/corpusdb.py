@@ -141,10 +141,11 @@ def _lines(path: Path, column: str = "line") -> str:
     """A table of the lines of an N-Triples or N-Quads file (one column, `line`)."""
     target = str(path).replace("'", "''")
     # No delimiter, quote or escape: a line is one value. \x01 cannot occur in N-Quads
-    # (control characters are escaped there).
+    # (control characters are escaped there). A line holds at most a page (50 MB); the
+    # reader's buffer is set apart from it (by default it is 16 lines' worth).
     return (
         f"read_csv('{target}', columns = {{'{column}': 'VARCHAR'}}, header = false, auto_detect = false,"
-        " delim = chr(1), quote = '', escape = '', max_line_size = 1073741824)"
+        " delim = chr(1), quote = '', escape = '', max_line_size = 67108864, buffer_size = 134217728)"
     )
 
 
@@ -154,15 +155,42 @@ def new_rows(rows: str) -> str:
     return f"SELECT DISTINCT * FROM ({rows}) AS new ANTI JOIN main.layer USING (g, s, p, o)"
 
 
-def _quads(path: Path) -> str:
-    """The rows (page, g, s, p, o) of a file of lines "PAGE<tab>QUAD" (an N-Quads line, in a
-    named graph). An IRI holds no tab; a subject, predicate and graph name hold no space,
-    and the graph name is the last term of its line."""
+def _terms(line: str) -> str:
+    """Columns s, p and rest (the object and what follows it) of an N-Triples or N-Quads
+    line: a subject and a predicate hold no space. Found by position, not split_part, which
+    would cut a long text at each of its spaces."""
     return (
-        "SELECT page, g, s, p, left(rest, length(rest) - length(g) - 3) AS o FROM (SELECT page,"
-        " split_part(line, ' ', 1) AS s, split_part(line, ' ', 2) AS p, split_part(line, ' ', -2) AS g,"
-        " substr(line, length(s) + length(p) + 3) AS rest FROM (SELECT split_part(raw, chr(9), 1) AS page,"
-        f" substr(raw, length(page) + 2) AS line FROM {_lines(path, 'raw')}) WHERE line LIKE '% .')"
+        f"left({line}, strpos({line}, ' ') - 1) AS s, substr({line}, length(s) + 2) AS after,"
+        " left(after, strpos(after, ' ') - 1) AS p, substr(after, length(p) + 2) AS rest"
+    )
+
+
+def quad_rows(page: bytes, nquads: bytes) -> bytes:
+    """N-Quads lines (each in a named graph) as rows of `quads`: page, graph, subject,
+    predicate and object, separated by tabs. A tab is escaped inside an N-Triples term, a
+    subject, predicate and graph name hold no space, and the graph name ends the line."""
+    rows = []
+    for line in nquads.splitlines():
+        subject, predicate, rest = line.split(b" ", 2)
+        value, graph, _dot = rest.rsplit(b" ", 2)
+        rows.append(b"\t".join((page, graph, subject, predicate, value)))
+    return b"\n".join(rows) + b"\n" if rows else b""
+
+
+def quad_row(page: str, quad: ox.Quad) -> bytes:
+    """One quad of a store as a row of `quads` (see quad_rows)."""
+    return f"{page}\t{quad.graph_name}\t{quad.subject}\t{quad.predicate}\t{quad.object}\n".encode()
+
+
+def _quads(path: Path) -> str:
+    """The rows (page, g, s, p, o) of a file `quad_rows` wrote."""
+    target = str(path).replace("'", "''")
+    columns = ", ".join(f"'{name}': 'VARCHAR'" for name in ("page", "g", "s", "p", "o"))
+    # A value holds no tab, quote or escape of the reader's own; a row holds at most a page
+    # (50 MB), and the reader's buffer is set apart from that (by default 16 rows' worth).
+    return (
+        f"SELECT * FROM read_csv('{target}', columns = {{{columns}}}, header = false, auto_detect = false,"
+        " delim = chr(9), quote = '', escape = '', max_line_size = 67108864, buffer_size = 134217728)"
     )
 
 
@@ -251,8 +279,7 @@ class CorpusDB:
     def add_triples(self, path: Path, graph: str) -> None:
         """The triples of an N-Triples file into `layer`, in `graph`."""
         rows = (
-            "SELECT ? AS g, s, p, left(rest, length(rest) - 2) AS o FROM (SELECT split_part(line, ' ', 1) AS s,"
-            " split_part(line, ' ', 2) AS p, substr(line, length(s) + length(p) + 3) AS rest"
+            f"SELECT ? AS g, s, p, left(rest, length(rest) - 2) AS o FROM (SELECT {_terms('line')}"
             f" FROM {_lines(path)} WHERE line LIKE '% .')"
         )
         self.execute(f"INSERT INTO main.layer {new_rows(rows)}", [f"<{graph}>"])
@@ -322,7 +349,7 @@ class CorpusDB:
         with open(dumped, "wb") as out:
             for graph in LAYER_GRAPHS:
                 for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-                    out.write(f"-\t{quad} .\n".encode())
+                    out.write(quad_row("-", quad))
         with self.lock:
             self.execute("DELETE FROM layer")
             self.execute(f"INSERT INTO layer SELECT g, s, p, o FROM ({_quads(dumped)})")

@@ -135,8 +135,10 @@ class FactStore:
         self.db.executemany("DELETE FROM pages WHERE url = ?", ((url,) for url in urls))
 
     def write_lines(self, target: Path, urls: Iterable[str] | None = None) -> int:
-        """The facts and provenance of the pages `urls` (every page: None) into `target`, each
-        N-Quads line after its page's URL and a tab (see kg.corpusdb); how many pages."""
+        """The facts and provenance of the pages `urls` (every page: None) into `target` as rows
+        of the corpus tables (see kg.corpusdb.quad_rows); how many pages."""
+        from .corpusdb import quad_rows
+
         rows = (
             self.db.execute("SELECT url, facts, provenance FROM pages")
             if urls is None
@@ -149,8 +151,7 @@ class FactStore:
         count = 0
         with open(target, "wb") as out:
             for url, facts, provenance in rows:
-                tag = url.encode() + b"\t"
-                out.write(b"".join(tag + line for line in (facts + provenance).splitlines(keepends=True)))
+                out.write(quad_rows(url.encode(), facts + provenance))
                 count += 1
         return count
 

@@ -71,7 +71,7 @@ def run_rules(
     With `keep`, a folder, the layer is also left there as N-Triples (`concepts-layer.nt`,
     `statistics-layer.nt`). See `run_plan` for `jobs` and `prefer_last`.
     """
-    from .corpusdb import CorpusDB
+    from .corpusdb import CorpusDB, quad_row
     from .corpuspass import CorpusPass
 
     report = LinkReport()
@@ -82,7 +82,7 @@ def run_rules(
         with open(source, "wb") as out:  # the named graphs: the corpus tables hold quads
             for quad in store.quads_for_pattern(None, None, None, None):
                 if not isinstance(quad.graph_name, ox.DefaultGraph):
-                    out.write(f"-\t{quad} .\n".encode())
+                    out.write(quad_row("-", quad))
         db = CorpusDB(Path(workdir) / "duckdb")
         db.add_pages(source)
         with CorpusPass(db, Path(workdir) / "pass") as corpus:
