@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from .namespaces import CONCEPTS_GRAPH, KG, PROVENANCE_GRAPH, STATISTICS_GRAPH
 
 # What DuckDB may hold before it spills to the scratch folder.
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "1GB"
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -149,10 +149,13 @@ def _lines(path: Path, column: str = "line") -> str:
     )
 
 
-def new_rows(rows: str) -> str:
+def new_rows(rows: str, predicates: list[str] | None = None) -> str:
     """The rows (g, s, p, o) of the query `rows` that `layer` does not hold yet, each once:
-    the layer is a set of quads, as in a store, whichever rules make the same triple."""
-    return f"SELECT DISTINCT * FROM ({rows}) AS new ANTI JOIN main.layer USING (g, s, p, o)"
+    the layer is a set of quads, as in a store, whichever rules make the same triple. With
+    `predicates` (those of `rows`, bound as the query's last parameter) only the layer's
+    rows of those predicates are compared."""
+    old = "main.layer" if predicates is None else "(SELECT * FROM main.layer WHERE list_contains(?, p))"
+    return f"SELECT DISTINCT * FROM ({rows}) AS new ANTI JOIN {old} AS old USING (g, s, p, o)"
 
 
 def _terms(line: str) -> str:

@@ -20,6 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import duckdb
 import pyoxigraph as ox
 
 from .corpusdb import LAYER_GRAPHS, CorpusDB, new_rows
@@ -87,8 +88,8 @@ class CorpusPass:
                 self._construct(parts or [text], step.graph, triples)
         except SyntaxError as exc:
             raise RuleError(f"{rule.origin}: {syntax_error(exc, text)}") from None
-        except OSError as exc:
-            raise RuleError(f"{rule.origin}: the rule failed: {exc}") from None
+        except (OSError, duckdb.Error) as exc:
+            raise RuleError(f"{rule.origin}: the rule failed: {str(exc).splitlines()[0]}") from None
         finally:
             triples.unlink(missing_ok=True)
             release_memory()
@@ -146,9 +147,12 @@ class CorpusPass:
                 settings_values(self.settings, SCRATCH_GRAPH),
                 default_graph=step.graph,
             )
+            # Compared only with the layer's rows of the predicates the rule made: most rules
+            # make predicates no rule before them did, and the layer is millions of rows.
+            predicates = [row[0] for row in cursor.execute(f"SELECT DISTINCT predicate FROM {made}").fetchall()]
             with self.writing:
                 rows = f"SELECT graph AS g, subject AS s, predicate AS p, object AS o FROM {made}"
-                cursor.execute(f"INSERT INTO main.layer {new_rows(rows)}")
+                cursor.execute(f"INSERT INTO main.layer {new_rows(rows, predicates)}", [predicates])
             if self.copy is not None:
                 for graph in LAYER_GRAPHS:
                     self._copy_rows(cursor, made, graph, triples)
