@@ -108,10 +108,16 @@ MACROS = (
     "CREATE OR REPLACE MACRO lang_literal(x, tag) AS '\"' || kg_escape(x) || '\"@' || tag",
     "CREATE OR REPLACE MACRO typed_literal(x, dt) AS '\"' || kg_escape(x) || '\"^^<' || dt || '>'",
     f"CREATE OR REPLACE MACRO integer_literal(n) AS '\"' || CAST(n AS VARCHAR) || '\"^^<{_XSD}integer>'",
-    # SPARQL's LCASE as Oxigraph computes it (Rust's full lower case): DuckDB's lower() maps
-    # one code point at a time, so a final capital sigma and the dotted capital I are done first.
-    "CREATE OR REPLACE MACRO lcase(x) AS lower(CASE WHEN regexp_matches(x, '[\u03a3\u0130]') THEN regexp_replace("
-    "replace(x, '\u0130', 'i' || chr(775)), '(\\p{L}\\p{M}*)\u03a3(\\P{L}|$)', '\\1\u03c2\\2', 'g') ELSE x END)",
+    # SPARQL's LCASE as Oxigraph computes it (Unicode's full lower-case mapping): DuckDB's
+    # lower() maps each character alone, so the two that differ are mapped first: İ (to i and
+    # a combining dot) and a capital sigma that ends a word (to ς).
+    r"""CREATE OR REPLACE MACRO lcase(x) AS
+  CASE WHEN NOT regexp_matches(x, '[İΣ]') THEN lower(x) ELSE lower(regexp_replace(
+  replace(x, 'İ', 'i' || chr(775)),
+  '([\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}][\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*)Σ'
+  '([\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*'
+  '(?:[^\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]|$))',
+  '\1ς\2', 'g')) END""",
     # A SPARQL pattern (Rust's regex syntax, as Oxigraph runs it) as DuckDB's RE2 pattern:
     # Rust's \s, \d and \w are Unicode classes, RE2's ASCII ones ("é" is no \w for RE2, a
     # no-break space no \s), so they are written out (\S, \D, \W too, outside [...]).

@@ -11,20 +11,10 @@
 --   to run it instead.
 -- after: 35-facets
 
--- SPARQL's LCASE (Unicode's full lower-case mapping, as Oxigraph applies it): DuckDB's
--- lower() maps each character alone, so the two that differ are mapped first: İ (to i and
--- a combining dot) and a capital sigma that ends a word (to ς).
-CREATE MACRO sparql_lcase(x) AS CASE WHEN NOT regexp_matches(x, '[İΣ]') THEN lower(x) ELSE lower(regexp_replace(
-  replace(x, 'İ', 'i' || chr(775)),
-  '([\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}][\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*)Σ'
-  '([\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*'
-  '(?:[^\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]|$))',
-  '\1ς\2', 'g')) END;
-
 -- Each concept's origin (scheme and host of its IRI; the whole IRI when it has none) and
 -- host, lower case without user or port.
 CREATE TABLE origins AS
-  SELECT concept, origin, sparql_lcase(regexp_replace(origin, '^[^:]*://(?:[^@]*@)?([^:]*).*$', '\1')) AS host
+  SELECT concept, origin, lcase(regexp_replace(origin, '^[^:]*://(?:[^@]*@)?([^:]*).*$', '\1')) AS host
   FROM (
     SELECT DISTINCT s AS concept, regexp_replace(value(s), '^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*).*$', '\1') AS origin
     FROM concepts

@@ -17,19 +17,9 @@
 --   folder to run it instead.
 -- after: 40-labels, 50-schemes
 
--- SPARQL's LCASE (Unicode's full lower-case mapping, as Oxigraph applies it): DuckDB's
--- lower() maps each character alone, so the two that differ are mapped first: İ (to i and
--- a combining dot) and a capital sigma that ends a word (to ς).
-CREATE MACRO sparql_lcase(x) AS CASE WHEN NOT regexp_matches(x, '[İΣ]') THEN lower(x) ELSE lower(regexp_replace(
-  replace(x, 'İ', 'i' || chr(775)),
-  '([\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}][\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*)Σ'
-  '([\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*'
-  '(?:[^\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]|$))',
-  '\1ς\2', 'g')) END;
-
 -- A label in a comparable form: "Multi-Party State Channels" -> "multi party state
 -- channels". Runs of white space (Unicode's, as SPARQL's \s), "_" and "-" become one space.
-CREATE MACRO words(label) AS regexp_replace(regexp_replace(sparql_lcase(label),
+CREATE MACRO words(label) AS regexp_replace(regexp_replace(lcase(label),
   '[\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}_-]+', ' ', 'g'), '^ | $', '', 'g');
 
 -- The kinds the settings list, when label containment is on.

@@ -11,16 +11,6 @@
 --   tables once. The same rule in SPARQL (sparql/95-statistics.ru, the same layer) can be
 --   copied into your --rules folder to run it instead.
 
--- SPARQL's LCASE (Unicode's full lower-case mapping, as Oxigraph applies it): DuckDB's
--- lower() maps each character alone, so the two that differ are mapped first: İ (to i and
--- a combining dot) and a capital sigma that ends a word (to ς).
-CREATE MACRO sparql_lcase(x) AS CASE WHEN NOT regexp_matches(x, '[İΣ]') THEN lower(x) ELSE lower(regexp_replace(
-  replace(x, 'İ', 'i' || chr(775)),
-  '([\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}][\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*)Σ'
-  '([\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]*'
-  '(?:[^\p{Ll}\p{Lu}\p{Lt}ªº\x{2160}-\x{217F}\x{24B6}-\x{24E9}\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}''.:·‘’\x{2024}\x{2027}\x{FE13}\x{FE52}\x{FE55}\x{FF07}\x{FF0E}\x{FF1A}\x{0387}\x{055F}\x{05F4}]|$))',
-  '\1ς\2', 'g')) END;
-
 -- The links of one property in the concept graph (each once: the layer holds a triple once).
 CREATE MACRO links(property) AS TABLE SELECT s, o FROM concepts WHERE p = property;
 
@@ -49,7 +39,7 @@ CREATE TABLE measures AS
   SELECT 'links: facets', count(*) FROM links('<urn:kg:vocab:facet>');
 
 CREATE TABLE statistics AS
-  SELECT iri('urn:kg:statistic:' || url_encode(regexp_replace(regexp_replace(sparql_lcase(measure),
+  SELECT iri('urn:kg:statistic:' || url_encode(regexp_replace(regexp_replace(lcase(measure),
       '[^\p{L}\p{N}]+', '-', 'g'), '-+$', ''))) AS statistic, measure, count
   FROM measures;
 
